@@ -1,0 +1,158 @@
+#pragma once
+// Activation layers: elementwise nonlinearities (and Softmax, which works per sample).
+//
+// Each keeps the width of its input and has no parameters. Backward reads whichever of the
+// forward pass's input or output gives the cheaper derivative.
+
+#include "neuro/core/error.hpp"
+#include "neuro/layers/layer.hpp"
+
+#include <cmath>
+#include <memory>
+#include <numbers>
+#include <string>
+
+namespace neuro {
+
+/// Common plumbing: name and clone for an activation class A.
+template <Scalar T, class A>
+class Activation : public Layer<T> {
+public:
+    std::unique_ptr<Layer<T>> clone() const override {
+        return std::make_unique<A>(static_cast<const A&>(*this));
+    }
+};
+
+/// max(x, 0).
+template <Scalar T>
+class ReLU final : public Activation<T, ReLU<T>> {
+public:
+    std::string type_name() const override { return "ReLU"; }
+    void forward(ConstMatrixView<T> input, MatrixView<T> output) const override {
+        output = input.cwiseMax(T(0));
+    }
+    void backward(ConstMatrixView<T> input, ConstMatrixView<T>, ConstMatrixView<T> output_gradient,
+                  MatrixView<T> input_gradient) override {
+        input_gradient = (input.array() > T(0)).select(output_gradient, T(0));
+    }
+};
+
+/// x for x > 0, negative_slope * x otherwise (PyTorch's default slope, 0.01).
+template <Scalar T>
+class LeakyReLU final : public Activation<T, LeakyReLU<T>> {
+public:
+    explicit LeakyReLU(T negative_slope = T(0.01)) : slope_(negative_slope) {
+        if (!std::isfinite(negative_slope)) fail("LeakyReLU: negative_slope must be finite, got {}", negative_slope);
+    }
+    std::string type_name() const override { return "LeakyReLU"; }
+    T negative_slope() const { return slope_; }
+    void forward(ConstMatrixView<T> input, MatrixView<T> output) const override {
+        output = (input.array() > T(0)).select(input, slope_ * input.array());
+    }
+    void backward(ConstMatrixView<T> input, ConstMatrixView<T>, ConstMatrixView<T> output_gradient,
+                  MatrixView<T> input_gradient) override {
+        input_gradient = (input.array() > T(0)).select(output_gradient, slope_ * output_gradient.array());
+    }
+
+private:
+    T slope_;
+};
+
+/// x for x > 0, alpha * (exp(x) - 1) otherwise.
+template <Scalar T>
+class ELU final : public Activation<T, ELU<T>> {
+public:
+    explicit ELU(T alpha = T(1)) : alpha_(alpha) {
+        if (!std::isfinite(alpha)) fail("ELU: alpha must be finite, got {}", alpha);
+    }
+    std::string type_name() const override { return "ELU"; }
+    T alpha() const { return alpha_; }
+    void forward(ConstMatrixView<T> input, MatrixView<T> output) const override {
+        output = (input.array() > T(0)).select(input, alpha_ * (input.array().exp() - T(1)));
+    }
+    // For x <= 0 the derivative alpha * exp(x) equals output + alpha.
+    void backward(ConstMatrixView<T> input, ConstMatrixView<T> output, ConstMatrixView<T> output_gradient,
+                  MatrixView<T> input_gradient) override {
+        input_gradient = (input.array() > T(0))
+                             .select(output_gradient, output_gradient.array() * (output.array() + alpha_));
+    }
+
+private:
+    T alpha_;
+};
+
+/// x * Phi(x), with Phi the standard normal CDF: the exact GELU (PyTorch's default).
+template <Scalar T>
+class GELU final : public Activation<T, GELU<T>> {
+public:
+    std::string type_name() const override { return "GELU"; }
+    void forward(ConstMatrixView<T> input, MatrixView<T> output) const override {
+        output = input.unaryExpr([](T x) { return x * normal_cdf(x); });
+    }
+    // d/dx x Phi(x) = Phi(x) + x phi(x).
+    void backward(ConstMatrixView<T> input, ConstMatrixView<T>, ConstMatrixView<T> output_gradient,
+                  MatrixView<T> input_gradient) override {
+        input_gradient = output_gradient.cwiseProduct(
+            input.unaryExpr([](T x) { return normal_cdf(x) + x * normal_pdf(x); }));
+    }
+
+private:
+    static T normal_cdf(T x) { return T(0.5) * (T(1) + std::erf(x * T(std::numbers::sqrt2 / 2))); }
+    static T normal_pdf(T x) { return std::exp(T(-0.5) * x * x) * T(std::numbers::inv_sqrtpi / std::numbers::sqrt2); }
+};
+
+/// 1 / (1 + exp(-x)), evaluated without overflow for large |x|.
+template <Scalar T>
+class Sigmoid final : public Activation<T, Sigmoid<T>> {
+public:
+    std::string type_name() const override { return "Sigmoid"; }
+    static T logistic(T x) {
+        if (x >= T(0)) return T(1) / (T(1) + std::exp(-x));
+        const T e = std::exp(x);
+        return e / (T(1) + e);
+    }
+    void forward(ConstMatrixView<T> input, MatrixView<T> output) const override {
+        output = input.unaryExpr(&Sigmoid::logistic);
+    }
+    void backward(ConstMatrixView<T>, ConstMatrixView<T> output, ConstMatrixView<T> output_gradient,
+                  MatrixView<T> input_gradient) override {
+        input_gradient = output_gradient.array() * output.array() * (T(1) - output.array());
+    }
+};
+
+template <Scalar T>
+class Tanh final : public Activation<T, Tanh<T>> {
+public:
+    std::string type_name() const override { return "Tanh"; }
+    void forward(ConstMatrixView<T> input, MatrixView<T> output) const override {
+        output = input.array().tanh();
+    }
+    void backward(ConstMatrixView<T>, ConstMatrixView<T> output, ConstMatrixView<T> output_gradient,
+                  MatrixView<T> input_gradient) override {
+        input_gradient = output_gradient.array() * (T(1) - output.array().square());
+    }
+};
+
+/// Per sample (column): exp(x_i - max x) / sum_j exp(x_j - max x).
+template <Scalar T>
+class Softmax final : public Activation<T, Softmax<T>> {
+public:
+    std::string type_name() const override { return "Softmax"; }
+    void forward(ConstMatrixView<T> input, MatrixView<T> output) const override {
+        for (Index j = 0; j < input.cols(); ++j) {
+            const T largest = input.col(j).maxCoeff();
+            output.col(j) = (input.col(j).array() - largest).exp();
+            output.col(j) /= output.col(j).sum();
+        }
+    }
+    // dx = y * (dy - <y, dy>), per column.
+    void backward(ConstMatrixView<T>, ConstMatrixView<T> output, ConstMatrixView<T> output_gradient,
+                  MatrixView<T> input_gradient) override {
+        for (Index j = 0; j < output.cols(); ++j) {
+            const T projection = output.col(j).dot(output_gradient.col(j));
+            input_gradient.col(j) = output.col(j).array() * (output_gradient.col(j).array() - projection);
+        }
+    }
+};
+
+}  // namespace neuro

@@ -1,0 +1,120 @@
+#pragma once
+// Dense: the fully connected layer, Y = W * X + b.
+
+#include "neuro/core/error.hpp"
+#include "neuro/init.hpp"
+#include "neuro/layers/layer.hpp"
+
+#include <memory>
+#include <string>
+
+namespace neuro {
+
+/// Settings of a Dense layer beyond its widths. An aggregate, so that
+/// `Dense<float>(10, 64, {.initializer = Initializer::HeUniform, .l2 = 1e-4})` reads well.
+struct DenseOptions {
+    Initializer initializer = Initializer::GlorotUniform;
+    bool use_bias = true;  ///< the bias starts at zero
+    double l1 = 0.0;       ///< adds l1 * sum|W| to the loss
+    double l2 = 0.0;       ///< adds l2 * sum W^2 to the loss (Keras' L2, not PyTorch's weight_decay)
+};
+
+/// Represents: an affine map from `inputs` to `outputs` features.
+/// Shapes: W is outputs x inputs, b is outputs; X is inputs x batch, Y is outputs x batch.
+/// Requires: inputs >= 1, outputs >= 1, l1 >= 0, l2 >= 0 (checked: neuro::Error).
+/// Ensures: weights are drawn from the initializer when the layer joins a model (from the
+/// model's seed); a layer standing alone starts from the initializer with seed 0.
+template <Scalar T>
+class Dense final : public Layer<T> {
+public:
+    Dense(Index inputs, Index outputs, DenseOptions options = {})
+        : inputs_(inputs), outputs_(outputs), options_(options),
+          parameters_(checked_parameter_count(inputs, outputs, options)) {
+        Random random(0);
+        initialize_parameters(random);
+    }
+
+    std::string type_name() const override { return "Dense"; }
+    std::optional<Index> input_width() const override { return inputs_; }
+    Index output_width(Index) const override { return outputs_; }
+    Index parameter_count() const override { return parameters_.size(); }
+    const DenseOptions& options() const { return options_; }
+    Index inputs() const { return inputs_; }
+    Index outputs() const { return outputs_; }
+
+    /// outputs x inputs, writable.
+    MatrixView<T> weight() { return MatrixView<T>(parameters_.values(), outputs_, inputs_); }
+    ConstMatrixView<T> weight() const { return ConstMatrixView<T>(parameters_.values(), outputs_, inputs_); }
+
+    /// outputs, writable; empty when the layer has no bias.
+    VectorView<T> bias() { return VectorView<T>(bias_values(), bias_size()); }
+    ConstVectorView<T> bias() const { return ConstVectorView<T>(bias_values(), bias_size()); }
+
+    /// Gradients of the last backward pass, same shapes as weight() and bias().
+    ConstMatrixView<T> weight_gradient() const {
+        return ConstMatrixView<T>(parameters_.gradients(), outputs_, inputs_);
+    }
+    ConstVectorView<T> bias_gradient() const {
+        return ConstVectorView<T>(parameters_.gradients() + outputs_ * inputs_, bias_size());
+    }
+
+    VectorView<T> parameter_values() override { return VectorView<T>(parameters_.values(), parameters_.size()); }
+    VectorView<T> parameter_gradients() override {
+        return VectorView<T>(parameters_.gradients(), parameters_.size());
+    }
+
+    void bind_parameters(T* values, T* gradients) override { parameters_.bind(values, gradients); }
+
+    void initialize_parameters(Random& random) override {
+        initialize<T>(weight(), options_.initializer, random);
+        bias().setZero();
+    }
+
+    double regularization_penalty() const override {
+        double penalty = 0.0;
+        if (options_.l1 > 0) penalty += options_.l1 * static_cast<double>(weight().cwiseAbs().sum());
+        if (options_.l2 > 0) penalty += options_.l2 * static_cast<double>(weight().squaredNorm());
+        return penalty;
+    }
+
+    std::unique_ptr<Layer<T>> clone() const override { return std::make_unique<Dense>(*this); }
+
+    void forward(ConstMatrixView<T> input, MatrixView<T> output) const override {
+        output.noalias() = weight() * input;
+        if (options_.use_bias) output.colwise() += bias();
+    }
+
+    void backward(ConstMatrixView<T> input, ConstMatrixView<T> /*output*/,
+                  ConstMatrixView<T> output_gradient, MatrixView<T> input_gradient) override {
+        MatrixView<T> weight_gradient(parameters_.gradients(), outputs_, inputs_);
+        weight_gradient.noalias() = output_gradient * input.transpose();
+        if (options_.l1 > 0) weight_gradient += T(options_.l1) * weight().cwiseSign();
+        if (options_.l2 > 0) weight_gradient += T(2 * options_.l2) * weight();
+        if (options_.use_bias) {
+            VectorView<T>(parameters_.gradients() + outputs_ * inputs_, outputs_).noalias() =
+                output_gradient.rowwise().sum();
+        }
+        if (input_gradient.size() != 0) input_gradient.noalias() = weight().transpose() * output_gradient;
+    }
+
+private:
+    static Index checked_parameter_count(Index inputs, Index outputs, const DenseOptions& options) {
+        if (inputs < 1 || outputs < 1)
+            fail("Dense({}, {}): the input and output widths must be at least 1", inputs, outputs);
+        if (!(options.l1 >= 0) || !(options.l2 >= 0))
+            fail("Dense({}, {}): l1 and l2 must be >= 0, got l1 = {}, l2 = {}", inputs, outputs,
+                 options.l1, options.l2);
+        return outputs * inputs + (options.use_bias ? outputs : 0);
+    }
+
+    Index bias_size() const { return options_.use_bias ? outputs_ : 0; }
+    T* bias_values() { return parameters_.values() + outputs_ * inputs_; }
+    const T* bias_values() const { return parameters_.values() + outputs_ * inputs_; }
+
+    Index inputs_;
+    Index outputs_;
+    DenseOptions options_;
+    ParameterStorage<T> parameters_;  // W (column-major, outputs x inputs), then b
+};
+
+}  // namespace neuro

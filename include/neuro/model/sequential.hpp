@@ -1,0 +1,514 @@
+#pragma once
+// Sequential: a stack of layers trained as one model.
+
+#include "neuro/core/error.hpp"
+#include "neuro/core/random.hpp"
+#include "neuro/core/types.hpp"
+#include "neuro/layers/dense.hpp"
+#include "neuro/layers/layer.hpp"
+#include "neuro/losses/loss.hpp"
+#include "neuro/model/fit_options.hpp"
+#include "neuro/model/history.hpp"
+#include "neuro/model/workspace.hpp"
+#include "neuro/optimizers/optimizer.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstdio>
+#include <concepts>
+#include <cstdint>
+#include <memory>
+#include <numeric>
+#include <optional>
+#include <span>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+namespace neuro {
+
+/// Any Eigen matrix expression of scalar T: what fit, evaluate and predict accept.
+template <class M, class T>
+concept MatrixOf = std::derived_from<M, Eigen::MatrixBase<M>> && std::same_as<typename M::Scalar, T>;
+
+namespace detail {
+
+/// Matrices and maps are read in place; other expressions are evaluated once.
+template <class M>
+constexpr bool has_direct_storage = std::is_base_of_v<Eigen::PlainObjectBase<M>, M> ||
+                                    std::is_base_of_v<Eigen::MapBase<M, Eigen::ReadOnlyAccessors>, M>;
+
+template <class M, class F>
+decltype(auto) with_storage(const M& matrix, F&& use) {
+    if constexpr (has_direct_storage<M>)
+        return use(matrix);
+    else
+        return use(matrix.eval());
+}
+
+}  // namespace detail
+
+/// Represents: a feed-forward network, the layers applied in the order they were added,
+/// with all trainable parameters in one contiguous vector that each layer views a slice of.
+/// Requires: layers whose widths chain (checked by add); compile before fit and evaluate.
+/// Ensures: weights are drawn when a layer is added, from the model's seed, so two models
+/// built the same way start equal; fit never re-draws them. predict and evaluate are const
+/// and may run on several threads at once. Every misuse throws neuro::Error naming the
+/// layer (index and type) or the argument, with the expected and actual shapes.
+/// Data at the boundary is N x F, one sample per row; inside, batches are F x batch.
+template <Scalar T>
+class Sequential {
+public:
+    explicit Sequential(std::uint64_t seed = 42) : seed_(seed), random_(seed) {}
+
+    Sequential(const Sequential& other)
+        : seed_(other.seed_), random_(other.random_), input_width_(other.input_width_),
+          output_width_(other.output_width_), parameters_(other.parameters_), gradients_(other.gradients_),
+          optimizer_(other.optimizer_ ? other.optimizer_->clone() : nullptr),
+          loss_(other.loss_ ? other.loss_->clone() : nullptr) {
+        for (const auto& layer : other.layers_) layers_.push_back(layer->clone());
+        bind_layers();
+    }
+
+    Sequential& operator=(const Sequential& other) {
+        if (this != &other) *this = Sequential(other);
+        return *this;
+    }
+
+    Sequential(Sequential&&) noexcept = default;  // Eigen's move keeps the buffers, so the bindings hold
+    Sequential& operator=(Sequential&&) noexcept = default;
+    ~Sequential() = default;
+
+    /// Appends a copy of `layer` and draws its initial parameters from the model's seed.
+    /// Throws neuro::Error when its input width does not match the previous layers' output.
+    template <class L>
+        requires std::derived_from<std::remove_cvref_t<L>, Layer<T>>
+    Sequential& add(L&& layer) {
+        return add(std::unique_ptr<Layer<T>>(std::make_unique<std::remove_cvref_t<L>>(std::forward<L>(layer))));
+    }
+
+    Sequential& add(std::unique_ptr<Layer<T>> layer) {
+        if (!layer) fail("add: the layer is null");
+        check_chains(*layer);
+        const Index old_count = parameters_.size();
+        const Index new_count = old_count + layer->parameter_count();
+        Vector<T> parameters = Vector<T>::Zero(new_count);
+        parameters.head(old_count) = parameters_;
+        parameters_.swap(parameters);
+        gradients_ = Vector<T>::Zero(new_count);
+        layers_.push_back(std::move(layer));
+        bind_layers();
+        layers_.back()->initialize_parameters(random_);
+        return *this;
+    }
+
+    /// Sets the optimizer and the loss (copies of them) and resets the optimizer's state.
+    template <class O, class L>
+        requires std::derived_from<O, Optimizer<T>> && std::derived_from<L, Loss<T>>
+    void compile(const O& optimizer, const L& loss) {
+        if (layers_.empty()) fail("compile: the model has no layers; add layers first");
+        optimizer_ = optimizer.clone();
+        loss_ = loss.clone();
+        optimizer_->reset(parameters_.size());
+    }
+
+    bool is_compiled() const { return optimizer_ != nullptr; }
+
+    /// Trains on x (N x F) and y (N x outputs; N x 1 class indices for sparse categorical
+    /// cross-entropy), holding out options.validation_split of the rows from the end.
+    template <MatrixOf<T> X, MatrixOf<T> Y>
+    History fit(const X& x, const Y& y, const FitOptions& options = {}) {
+        return detail::with_storage(x, [&](const auto& xs) {
+            return detail::with_storage(y, [&](const auto& ys) { return fit_split(xs, ys, options); });
+        });
+    }
+
+    /// Trains on x and y, reporting val_loss on the given validation data each epoch
+    /// (options.validation_split must be 0).
+    template <MatrixOf<T> X, MatrixOf<T> Y, MatrixOf<T> XV, MatrixOf<T> YV>
+    History fit(const X& x, const Y& y, const XV& x_validation, const YV& y_validation,
+                const FitOptions& options = {}) {
+        require_compiled("fit");
+        if (options.validation_split != 0)
+            fail("fit: pass either validation data or validation_split, not both (validation_split = {})",
+                 options.validation_split);
+        return detail::with_storage(x, [&](const auto& xs) {
+            return detail::with_storage(y, [&](const auto& ys) {
+                return detail::with_storage(x_validation, [&](const auto& xv) {
+                    return detail::with_storage(y_validation, [&](const auto& yv) {
+                        check_data(xv, yv, "fit: validation data");
+                        const Data<std::decay_t<decltype(xv)>, std::decay_t<decltype(yv)>> validation{xv, yv, 0, xv.rows()};
+                        check_data(xs, ys, "fit: training data");
+                        return train(Data{xs, ys, 0, xs.rows()}, &validation, options);
+                    });
+                });
+            });
+        });
+    }
+
+    /// The model's outputs for x (N x F): N x outputs, probabilities after Sigmoid/Softmax.
+    /// Training-only layers (dropout) are off. Const and safe to call from several threads.
+    template <MatrixOf<T> X>
+    Matrix<T> predict(const X& x, Index batch_size = 256) const {
+        require_layers("predict");
+        check_batch_size(batch_size, "predict");
+        return detail::with_storage(x, [&](const auto& xs) {
+            check_features(xs, "predict: X");
+            check_finite(xs, "predict: X");
+            Matrix<T> result(xs.rows(), output_width(xs.cols()));
+            Workspace<T> workspace;
+            const auto widths = widths_for(xs.cols());
+            for (Index start = 0; start < xs.rows(); start += batch_size) {
+                const Index batch = std::min(batch_size, xs.rows() - start);
+                workspace.reserve(widths, 0, batch, false);
+                gather_rows(xs, start, batch, workspace.activation(0, batch));
+                for (std::size_t i = 0; i < layers_.size(); ++i)
+                    layers_[i]->forward(read_only(workspace.activation(i, batch)), workspace.activation(i + 1, batch));
+                result.middleRows(start, batch) = workspace.activation(layers_.size(), batch).transpose();
+            }
+            return result;
+        });
+    }
+
+    /// The mean loss over x and y (including regularization terms). Const and thread-safe.
+    template <MatrixOf<T> X, MatrixOf<T> Y>
+    Evaluation evaluate(const X& x, const Y& y, Index batch_size = 256) const {
+        require_compiled("evaluate");
+        check_batch_size(batch_size, "evaluate");
+        return detail::with_storage(x, [&](const auto& xs) {
+            return detail::with_storage(y, [&](const auto& ys) {
+                check_data(xs, ys, "evaluate");
+                Workspace<T> workspace;
+                return Evaluation{mean_loss(Data{xs, ys, 0, xs.rows()}, workspace, batch_size)};
+            });
+        });
+    }
+
+    /// One optimizer step on the batch (x, y), all rows; returns the batch's loss.
+    template <MatrixOf<T> X, MatrixOf<T> Y>
+    double train_on_batch(const X& x, const Y& y) {
+        const double loss = compute_gradients(x, y);
+        optimizer_->step(parameters(), gradients());
+        return loss;
+    }
+
+    /// Forward and backward over all of (x, y) as one batch, leaving d loss / d parameters
+    /// in gradients(); returns the loss. No update. Dropout draws from a generator seeded 0.
+    template <MatrixOf<T> X, MatrixOf<T> Y>
+    double compute_gradients(const X& x, const Y& y) {
+        require_compiled("compute_gradients");
+        return detail::with_storage(x, [&](const auto& xs) {
+            return detail::with_storage(y, [&](const auto& ys) {
+                check_data(xs, ys, "compute_gradients");
+                const auto widths = widths_for(xs.cols());
+                const Index targets = loss_->target_width(widths.back());
+                training_workspace_.reserve(widths, targets, xs.rows(), true);
+                gather_rows(xs, 0, xs.rows(), training_workspace_.activation(0, xs.rows()));
+                gather_rows(ys, 0, xs.rows(), training_workspace_.targets(targets, xs.rows()));
+                Random random(0);
+                return forward_backward(xs.rows(), targets, random);
+            });
+        });
+    }
+
+    /// A Keras-style table: each layer's index, type, output width and parameter count.
+    std::string summary() const {
+        std::string table = fmt::format("{:<7}{:<14}{:>14}{:>12}\n", "Index", "Layer", "Output width", "Params");
+        table += std::string(47, '-') + "\n";
+        std::optional<Index> width = input_width_;
+        for (std::size_t i = 0; i < layers_.size(); ++i) {
+            if (width) width = layers_[i]->output_width(*width);
+            table += fmt::format("{:<7}{:<14}{:>14}{:>12}\n", i, layers_[i]->type_name(),
+                                 width ? fmt::format("{}", *width) : std::string("?"),
+                                 layers_[i]->parameter_count());
+        }
+        table += std::string(47, '=') + "\n";
+        table += fmt::format("Total params: {}\n", parameters_.size());
+        return table;
+    }
+
+    /// The number of layers, activations included.
+    std::size_t size() const { return layers_.size(); }
+
+    /// Layer `index` (counting every layer, as torch.nn.Sequential does) as type L.
+    /// Throws neuro::Error for an index out of range or a layer of another type.
+    template <class L>
+        requires std::derived_from<L, Layer<T>>
+    L& layer(std::size_t index) {
+        return const_cast<L&>(std::as_const(*this).template layer<L>(index));
+    }
+
+    template <class L>
+        requires std::derived_from<L, Layer<T>>
+    const L& layer(std::size_t index) const {
+        if (index >= layers_.size())
+            fail("layer({}): index out of range, the model has {} layers", index, layers_.size());
+        const auto* typed = dynamic_cast<const L*>(layers_[index].get());
+        if (!typed)
+            fail("layer({}): the layer is a {}, not the type asked for", index, layers_[index]->type_name());
+        return *typed;
+    }
+
+    /// The width of the input the model expects, once a layer fixes it.
+    std::optional<Index> input_width() const { return input_width_; }
+
+    /// All parameters, layer after layer (each Dense: W column-major, then b).
+    VectorView<T> parameters() { return VectorView<T>(parameters_.data(), parameters_.size()); }
+    ConstVectorView<T> parameters() const { return ConstVectorView<T>(parameters_.data(), parameters_.size()); }
+    /// d loss / d parameters from the last training step, laid out as parameters().
+    VectorView<T> gradients() { return VectorView<T>(gradients_.data(), gradients_.size()); }
+    ConstVectorView<T> gradients() const { return ConstVectorView<T>(gradients_.data(), gradients_.size()); }
+
+    /// The compiled optimizer, e.g. to change the learning rate between epochs.
+    Optimizer<T>& optimizer() {
+        require_compiled("optimizer");
+        return *optimizer_;
+    }
+    const Loss<T>& loss() const {
+        require_compiled("loss");
+        return *loss_;
+    }
+
+    std::uint64_t seed() const { return seed_; }
+
+private:
+    /// Rows [begin, end) of a data set held as x (N x F) and y (N x targets).
+    template <class X, class Y>
+    struct Data {
+        const X& x;
+        const Y& y;
+        Index begin;
+        Index end;
+        Index rows() const { return end - begin; }
+    };
+    template <class X, class Y>
+    Data(const X&, const Y&, Index, Index) -> Data<X, Y>;
+
+    template <class X, class Y>
+    History fit_split(const X& x, const Y& y, const FitOptions& options) {
+        require_compiled("fit");
+        if (!(options.validation_split >= 0 && options.validation_split < 1))
+            fail("fit: validation_split must be in [0, 1), got {}", options.validation_split);
+        check_data(x, y, "fit");
+        const auto training_rows =
+            static_cast<Index>(std::floor(static_cast<double>(x.rows()) * (1.0 - options.validation_split)));
+        if (training_rows == 0)
+            fail("fit: validation_split = {} leaves no training samples out of {}", options.validation_split,
+                 x.rows());
+        if (options.validation_split > 0 && training_rows == x.rows())
+            fail("fit: validation_split = {} of {} samples leaves no validation samples", options.validation_split,
+                 x.rows());
+        if (training_rows == x.rows()) return train(Data<X, Y>{x, y, 0, x.rows()}, static_cast<const Data<X, Y>*>(nullptr), options);
+        const Data<X, Y> validation{x, y, training_rows, x.rows()};
+        return train(Data<X, Y>{x, y, 0, training_rows}, &validation, options);
+    }
+
+    template <class X, class Y, class Validation>
+    History train(const Data<X, Y>& data, const Validation* validation, const FitOptions& options) {
+        check_options(options);
+        const auto widths = widths_for(data.x.cols());
+        const Index targets = loss_->target_width(widths.back());
+        const Index batch_size = std::min(options.batch_size, data.rows());
+        training_workspace_.reserve(widths, targets, batch_size, true);
+        Workspace<T> validation_workspace;
+
+        Random random(options.seed);
+        std::vector<Index> order(static_cast<std::size_t>(data.rows()));
+        std::iota(order.begin(), order.end(), data.begin);
+        History history;
+        history.loss.reserve(static_cast<std::size_t>(options.epochs));
+        if (validation) history.val_loss.reserve(static_cast<std::size_t>(options.epochs));
+
+        for (int epoch = 0; epoch < options.epochs; ++epoch) {
+            if (options.shuffle) random.shuffle(std::span<Index>(order));
+            double loss_sum = 0;
+            for (Index start = 0; start < data.rows(); start += batch_size) {
+                const Index batch = std::min(batch_size, data.rows() - start);
+                const std::span<const Index> rows(order.data() + start, static_cast<std::size_t>(batch));
+                gather_rows(data.x, rows, training_workspace_.activation(0, batch));
+                gather_rows(data.y, rows, training_workspace_.targets(targets, batch));
+                loss_sum += forward_backward(batch, targets, random) * static_cast<double>(batch);
+                optimizer_->step(parameters(), gradients());
+            }
+            history.loss.push_back(loss_sum / static_cast<double>(data.rows()));
+            if (validation) history.val_loss.push_back(mean_loss(*validation, validation_workspace, batch_size));
+            if (options.verbose > 0) report_epoch(epoch, options.epochs, history);
+        }
+        return history;
+    }
+
+    /// Forward and backward for the batch already gathered in the training workspace;
+    /// returns its loss including regularization. After a Sigmoid or Softmax that the loss
+    /// fuses with, that last layer is skipped and the loss is taken from the logits.
+    double forward_backward(Index batch, Index targets, Random& random) {
+        Workspace<T>& ws = training_workspace_;
+        const std::size_t count = layers_.size();
+        const bool fused = loss_->fuses_with(*layers_.back());
+        const std::size_t last = fused ? count - 1 : count;
+        for (std::size_t i = 0; i < last; ++i)
+            layers_[i]->forward_training(read_only(ws.activation(i, batch)), ws.activation(i + 1, batch), random);
+        const auto target = read_only(ws.targets(targets, batch));
+        const auto output = read_only(ws.activation(last, batch));
+        double loss;
+        if (fused) {
+            loss = loss_->value_from_logits(output, target);
+            loss_->gradient_from_logits(output, target, ws.gradient(last, batch));
+        } else {
+            loss = loss_->value(output, target);
+            loss_->gradient(output, target, ws.gradient(last, batch));
+        }
+        for (std::size_t i = last; i-- > 0;) {
+            auto input_gradient = i == 0 ? MatrixView<T>(nullptr, 0, 0) : ws.gradient(i, batch);
+            layers_[i]->backward(read_only(ws.activation(i, batch)), read_only(ws.activation(i + 1, batch)),
+                                 read_only(ws.gradient(i + 1, batch)), input_gradient);
+        }
+        return loss + regularization_penalty();
+    }
+
+    /// Mean loss over data (including regularization), in batches through workspace.
+    template <class X, class Y>
+    double mean_loss(const Data<X, Y>& data, Workspace<T>& workspace, Index batch_size) const {
+        const auto widths = widths_for(data.x.cols());
+        const Index targets = loss_->target_width(widths.back());
+        const bool fused = loss_->fuses_with(*layers_.back());
+        const std::size_t last = fused ? layers_.size() - 1 : layers_.size();
+        double total = 0;
+        for (Index start = 0; start < data.rows(); start += batch_size) {
+            const Index batch = std::min(batch_size, data.rows() - start);
+            workspace.reserve(widths, targets, batch, false);
+            gather_rows(data.x, data.begin + start, batch, workspace.activation(0, batch));
+            gather_rows(data.y, data.begin + start, batch, workspace.targets(targets, batch));
+            for (std::size_t i = 0; i < last; ++i)
+                layers_[i]->forward(read_only(workspace.activation(i, batch)), workspace.activation(i + 1, batch));
+            const auto output = read_only(workspace.activation(last, batch));
+            const auto target = read_only(workspace.targets(targets, batch));
+            const T loss = fused ? loss_->value_from_logits(output, target) : loss_->value(output, target);
+            total += static_cast<double>(loss) * static_cast<double>(batch);
+        }
+        return total / static_cast<double>(data.rows()) + regularization_penalty();
+    }
+
+    double regularization_penalty() const {
+        double penalty = 0;
+        for (const auto& layer : layers_) penalty += layer->regularization_penalty();
+        return penalty;
+    }
+
+    /// Copies the given rows of source (N x W) into destination (W x rows) as columns.
+    template <class M>
+    static void gather_rows(const M& source, std::span<const Index> rows, MatrixView<T> destination) {
+        for (std::size_t j = 0; j < rows.size(); ++j)
+            destination.col(static_cast<Index>(j)) = source.row(rows[j]).transpose();
+    }
+
+    template <class M>
+    static void gather_rows(const M& source, Index begin, Index count, MatrixView<T> destination) {
+        destination = source.middleRows(begin, count).transpose();
+    }
+
+    void bind_layers() {
+        Index offset = 0;
+        for (auto& layer : layers_) {
+            layer->bind_parameters(parameters_.data() + offset, gradients_.data() + offset);
+            offset += layer->parameter_count();
+        }
+    }
+
+    /// Checks that `layer` accepts what the model outputs so far, and records widths.
+    void check_chains(const Layer<T>& layer) {
+        const auto expected = layer.input_width();
+        if (expected && output_width_ && *expected != *output_width_) {
+            const auto& previous = *layers_.back();
+            fail("add: layer {} ({}) expects {} inputs, but the model so far outputs {} (layer {}, {}); "
+                 "widths must chain",
+                 layers_.size(), layer.type_name(), *expected, *output_width_, layers_.size() - 1,
+                 previous.type_name());
+        }
+        if (expected && !input_width_) input_width_ = *expected;
+        if (expected || output_width_) output_width_ = layer.output_width(expected ? *expected : *output_width_);
+    }
+
+    /// widths[0] = input width, widths[i + 1] = layer i's output width.
+    std::vector<Index> widths_for(Index input_width) const {
+        std::vector<Index> widths{input_width};
+        for (const auto& layer : layers_) widths.push_back(layer->output_width(widths.back()));
+        return widths;
+    }
+
+    Index output_width(Index input_width) const { return widths_for(input_width).back(); }
+
+    void require_layers(const char* operation) const {
+        if (layers_.empty()) fail("{}: the model has no layers", operation);
+    }
+
+    void require_compiled(const char* operation) const {
+        require_layers(operation);
+        if (!optimizer_) fail("{}: the model is not compiled; call compile(optimizer, loss) first", operation);
+        if (optimizer_->state_size() != parameters_.size())
+            fail("{}: layers were added after compile ({} parameters now, {} when compiled); call compile again",
+                 operation, parameters_.size(), optimizer_->state_size());
+    }
+
+    static void check_batch_size(Index batch_size, const char* operation) {
+        if (batch_size < 1) fail("{}: batch_size must be at least 1, got {}", operation, batch_size);
+    }
+
+    void check_options(const FitOptions& options) const {
+        check_batch_size(options.batch_size, "fit");
+        if (options.epochs < 0) fail("fit: epochs must be >= 0, got {}", options.epochs);
+    }
+
+    template <class M>
+    void check_features(const M& x, const std::string& what) const {
+        if (x.rows() == 0 || x.cols() == 0) fail("{} is empty ({} x {}); it needs at least one sample", what, x.rows(), x.cols());
+        if (input_width_ && x.cols() != *input_width_)
+            fail("{} has {} columns (features), but layer 0 ({}) and the model expect {}", what, x.cols(),
+                 layers_.front()->type_name(), *input_width_);
+    }
+
+    template <class M>
+    static void check_finite(const M& m, const std::string& what) {
+        for (Index c = 0; c < m.cols(); ++c)
+            for (Index r = 0; r < m.rows(); ++r)
+                if (!std::isfinite(m(r, c))) fail("{} contains {} at row {}, column {}", what, m(r, c), r, c);
+    }
+
+    template <class X, class Y>
+    void check_data(const X& x, const Y& y, const std::string& what) const {
+        check_features(x, what + ": X");
+        if (y.rows() != x.rows())
+            fail("{}: X has {} rows but y has {}; both need one row per sample", what, x.rows(), y.rows());
+        const Index outputs = output_width(x.cols());
+        const Index targets = loss_->target_width(outputs);
+        if (y.cols() != targets)
+            fail("{}: y has {} columns but the model outputs {} and {} needs {} target column{}", what, y.cols(),
+                 outputs, loss_->type_name(), targets, targets == 1 ? "" : "s");
+        check_finite(x, what + ": X");
+        check_finite(y, what + ": y");
+        for (Index c = 0; c < y.cols(); ++c)
+            for (Index r = 0; r < y.rows(); ++r)
+                if (auto why = loss_->invalid_target(y(r, c), outputs))
+                    fail("{}: y at row {}, column {} is {}: {}", what, r, c, y(r, c), *why);
+    }
+
+    static void report_epoch(int epoch, int epochs, const History& history) {
+        std::string line = fmt::format("Epoch {}/{} - loss: {:.4f}", epoch + 1, epochs, history.loss.back());
+        if (!history.val_loss.empty()) line += fmt::format(" - val_loss: {:.4f}", history.val_loss.back());
+        fmt::print("{}\n", line);
+        std::fflush(stdout);
+    }
+
+    std::uint64_t seed_;
+    Random random_;  // draws initial weights as layers are added
+    std::vector<std::unique_ptr<Layer<T>>> layers_;
+    std::optional<Index> input_width_;   // fixed by the first layer with a fixed input width
+    std::optional<Index> output_width_;  // the width the layers so far output, once known
+    Vector<T> parameters_;
+    Vector<T> gradients_;
+    std::unique_ptr<Optimizer<T>> optimizer_;
+    std::unique_ptr<Loss<T>> loss_;
+    Workspace<T> training_workspace_;
+};
+
+}  // namespace neuro

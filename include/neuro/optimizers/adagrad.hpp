@@ -1,0 +1,30 @@
+#pragma once
+// Adagrad: per-parameter step sizes that shrink with the sum of past squared gradients.
+
+#include "neuro/optimizers/optimizer.hpp"
+
+namespace neuro {
+
+/// PyTorch's Adagrad (no lr decay, accumulator starting at 0, eps 1e-10):
+/// s += g^2, p -= lr g / (sqrt(s) + eps). Requires lr >= 0 (checked).
+template <Scalar T>
+class Adagrad final : public Optimizer<T> {
+public:
+    explicit Adagrad(T lr = T(1e-2)) : Optimizer<T>("Adagrad", lr) {}
+
+    std::string type_name() const override { return "Adagrad"; }
+    std::unique_ptr<Optimizer<T>> clone() const override { return std::make_unique<Adagrad>(*this); }
+
+protected:
+    void reset_state(Index count) override { squared_sum_ = Vector<T>::Zero(count); }
+
+    void update(VectorView<T> values, ConstVectorView<T> gradients) override {
+        squared_sum_ += gradients.cwiseAbs2();
+        values.array() -= this->lr() * gradients.array() / (squared_sum_.array().sqrt() + T(1e-10));
+    }
+
+private:
+    Vector<T> squared_sum_;
+};
+
+}  // namespace neuro

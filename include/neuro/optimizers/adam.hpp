@@ -1,0 +1,83 @@
+#pragma once
+// Adam: adaptive moment estimation (Kingma and Ba, 2015).
+
+#include "neuro/optimizers/optimizer.hpp"
+
+#include <cmath>
+
+namespace neuro {
+
+/// PyTorch's Adam (no amsgrad, no weight decay): m = b1 m + (1 - b1) g,
+/// v = b2 v + (1 - b2) g^2, p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps).
+/// Requires: lr >= 0, 0 <= beta1, beta2 < 1, eps >= 0 (checked).
+template <Scalar T>
+class Adam : public Optimizer<T> {
+public:
+    explicit Adam(T lr = T(1e-3), T beta1 = T(0.9), T beta2 = T(0.999), T eps = T(1e-8))
+        : Adam("Adam", lr, beta1, beta2, eps) {}
+
+    std::string type_name() const override { return "Adam"; }
+    std::unique_ptr<Optimizer<T>> clone() const override { return std::make_unique<Adam>(*this); }
+    T beta1() const { return beta1_; }
+    T beta2() const { return beta2_; }
+    T eps() const { return eps_; }
+
+protected:
+    // For AdamW, so that its errors carry its own name.
+    Adam(const char* name, T lr, T beta1, T beta2, T eps)
+        : Optimizer<T>(name, lr), beta1_(beta1), beta2_(beta2), eps_(eps) {
+        this->require(beta1 >= 0 && beta1 < 1, name, "beta1 must be in [0, 1)", beta1);
+        this->require(beta2 >= 0 && beta2 < 1, name, "beta2 must be in [0, 1)", beta2);
+        this->require(eps >= 0 && std::isfinite(eps), name, "eps must be a finite number >= 0", eps);
+    }
+
+    void reset_state(Index count) override {
+        first_moment_ = Vector<T>::Zero(count);
+        second_moment_ = Vector<T>::Zero(count);
+    }
+
+    void update(VectorView<T> values, ConstVectorView<T> gradients) override {
+        const double t = static_cast<double>(this->steps());
+        const T step_size = T(this->learning_rate() / (1 - std::pow(double(beta1_), t)));
+        const T second_correction = T(std::sqrt(1 - std::pow(double(beta2_), t)));
+        first_moment_ = beta1_ * first_moment_ + (T(1) - beta1_) * gradients;
+        second_moment_ = beta2_ * second_moment_ + (T(1) - beta2_) * gradients.cwiseAbs2();
+        values.array() -= step_size * first_moment_.array() /
+                          (second_moment_.array().sqrt() / second_correction + eps_);
+    }
+
+private:
+    T beta1_;
+    T beta2_;
+    T eps_;
+    Vector<T> first_moment_;
+    Vector<T> second_moment_;
+};
+
+/// PyTorch's AdamW: decoupled weight decay p *= 1 - lr * weight_decay before the Adam step.
+/// Requires: weight_decay >= 0, and Adam's requirements (checked).
+template <Scalar T>
+class AdamW final : public Adam<T> {
+public:
+    explicit AdamW(T lr = T(1e-3), T weight_decay = T(0.01), T beta1 = T(0.9), T beta2 = T(0.999),
+                   T eps = T(1e-8))
+        : Adam<T>("AdamW", lr, beta1, beta2, eps), weight_decay_(weight_decay) {
+        this->require(weight_decay >= 0 && std::isfinite(weight_decay), "AdamW",
+                      "weight_decay must be a finite number >= 0", weight_decay);
+    }
+
+    std::string type_name() const override { return "AdamW"; }
+    std::unique_ptr<Optimizer<T>> clone() const override { return std::make_unique<AdamW>(*this); }
+    T weight_decay() const { return weight_decay_; }
+
+protected:
+    void update(VectorView<T> values, ConstVectorView<T> gradients) override {
+        values *= T(1) - this->lr() * weight_decay_;
+        Adam<T>::update(values, gradients);
+    }
+
+private:
+    T weight_decay_;
+};
+
+}  // namespace neuro

@@ -1,0 +1,94 @@
+#pragma once
+// The optimizer interface: one update of the model's whole parameter vector per step.
+
+#include "neuro/core/error.hpp"
+#include "neuro/core/types.hpp"
+
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace neuro {
+
+/// Represents: an update rule over the model's parameters, which live in one contiguous
+/// vector, so per-parameter state (moments, accumulators) is a vector of the same length
+/// and an update is one pass over memory.
+/// Requires: reset(count) before the first step; every step then passes vectors of `count`.
+/// Ensures: update rules and defaults follow PyTorch's, so the same weights and batches give
+/// the same weights within rounding. Options common to all: the learning rate (changeable
+/// between steps) and clipping of the gradient by its global L2 norm (off by default).
+template <Scalar T>
+class Optimizer {
+public:
+    virtual ~Optimizer() = default;
+
+    virtual std::string type_name() const = 0;
+    virtual std::unique_ptr<Optimizer> clone() const = 0;
+
+    double learning_rate() const { return learning_rate_; }
+    void set_learning_rate(double learning_rate) {
+        if (!(learning_rate >= 0) || !std::isfinite(learning_rate))
+            fail("{}: the learning rate must be a finite number >= 0, got {}", type_name(), learning_rate);
+        learning_rate_ = learning_rate;
+    }
+
+    /// Gradients whose global L2 norm exceeds max_norm are scaled down to it before each
+    /// update, as torch.nn.utils.clip_grad_norm_ does; 0 turns clipping off.
+    double clip_norm() const { return clip_norm_; }
+    void set_clip_norm(double max_norm) {
+        if (!(max_norm >= 0) || !std::isfinite(max_norm))
+            fail("{}: the clipping norm must be a finite number >= 0 (0: off), got {}", type_name(), max_norm);
+        clip_norm_ = max_norm;
+    }
+
+    /// Sizes the state for `count` parameters and zeroes it and the step count.
+    void reset(Index count) {
+        steps_ = 0;
+        state_size_ = count;
+        reset_state(count);
+    }
+
+    Index state_size() const { return state_size_; }
+    std::int64_t steps() const { return steps_; }
+
+    /// Clips gradients (in place) when clipping is on, then updates values in place.
+    void step(VectorView<T> values, VectorView<T> gradients) {
+        if (values.size() != state_size_ || gradients.size() != state_size_)
+            fail("{}: step over {} parameters but the optimizer was reset for {}; compile the model again",
+                 type_name(), values.size(), state_size_);
+        if (clip_norm_ > 0) {
+            const double norm = static_cast<double>(gradients.norm());
+            const double scale = clip_norm_ / (norm + 1e-6);
+            if (scale < 1) gradients *= T(scale);
+        }
+        ++steps_;
+        update(values, ConstVectorView<T>(gradients.data(), gradients.size()));
+    }
+
+protected:
+    // The name is passed in because type_name() is not yet callable while the base is built.
+    Optimizer(const char* name, double learning_rate) : learning_rate_(learning_rate) {
+        require(learning_rate >= 0 && std::isfinite(learning_rate), name,
+                "the learning rate must be a finite number >= 0", learning_rate);
+    }
+    Optimizer(const Optimizer&) = default;
+    Optimizer& operator=(const Optimizer&) = default;
+
+    virtual void reset_state(Index count) = 0;
+    virtual void update(VectorView<T> values, ConstVectorView<T> gradients) = 0;
+
+    T lr() const { return static_cast<T>(learning_rate_); }
+
+    static void require(bool condition, const char* optimizer, const char* what, double value) {
+        if (!condition) fail("{}: {}, got {}", optimizer, what, value);
+    }
+
+private:
+    double learning_rate_ = 0;
+    double clip_norm_ = 0;
+    Index state_size_ = 0;
+    std::int64_t steps_ = 0;
+};
+
+}  // namespace neuro
