@@ -6,6 +6,7 @@
 // masks wherever the same code runs. xoshiro256** (Blackman and Vigna) seeded through
 // splitmix64 is small, fast and statistically strong for this use.
 
+#include "neuro/core/error.hpp"
 #include "neuro/core/types.hpp"
 
 #include <array>
@@ -51,9 +52,10 @@ public:
         return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
     }
 
-    /// Uniform integer in [0, bound), bound > 0: draws above the largest multiple of bound
-    /// are rejected so that every value is equally likely.
+    /// Uniform integer in [0, bound), bound > 0 (checked): draws above the largest multiple
+    /// of bound are rejected so that every value is equally likely.
     std::uint64_t below(std::uint64_t bound) {
+        if (bound == 0) fail("Random::below: the bound must be at least 1");
         const std::uint64_t rejected_from = UINT64_MAX - UINT64_MAX % bound;
         std::uint64_t draw = next();
         while (draw >= rejected_from) draw = next();

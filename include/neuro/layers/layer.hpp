@@ -64,7 +64,8 @@ public:
 
     /// Given the forward pass's input and output and the gradient of the loss with respect
     /// to output, writes parameter gradients and (when input_gradient is not empty) the
-    /// gradient with respect to input.
+    /// gradient with respect to input. input_gradient is empty only for a layer with
+    /// parameters that comes first in its model; layers without parameters always get one.
     virtual void backward(ConstMatrixView<T> input, ConstMatrixView<T> output,
                           ConstMatrixView<T> output_gradient, MatrixView<T> input_gradient) = 0;
 
@@ -76,7 +77,8 @@ protected:
 
 /// The parameters of one layer: owned by the layer while it stands alone, then bound to a
 /// slice of its model's contiguous parameter and gradient buffers.
-/// Copies always own their values, so a copied layer never aliases its source's storage.
+/// Copies always own their values, so a copied layer never aliases its source's storage;
+/// layers holding parameters are copyable but not assignable (set values through views).
 template <Scalar T>
 class ParameterStorage {
 public:
@@ -84,33 +86,16 @@ public:
         : owned_values_(Vector<T>::Zero(count)), owned_gradients_(Vector<T>::Zero(count)),
           values_(owned_values_.data()), gradients_(owned_gradients_.data()), count_(count) {}
 
+    // A copy always owns its values; there is no move that steals, so no layer is ever left
+    // pointing at storage another one took.
     ParameterStorage(const ParameterStorage& other)
         : owned_values_(ConstVectorView<T>(other.values_, other.count_)),
           owned_gradients_(Vector<T>::Zero(other.count_)), values_(owned_values_.data()),
           gradients_(owned_gradients_.data()), count_(other.count_) {}
 
-    // Moving steals owned storage; a bound source is copied, never aliased.
-    ParameterStorage(ParameterStorage&& other) : count_(other.count_) {
-        if (other.is_bound()) {
-            owned_values_ = ConstVectorView<T>(other.values_, count_);
-            owned_gradients_ = Vector<T>::Zero(count_);
-        } else {
-            owned_values_.swap(other.owned_values_);
-            owned_gradients_.swap(other.owned_gradients_);
-        }
-        values_ = owned_values_.data();
-        gradients_ = owned_gradients_.data();
-    }
-
-    ParameterStorage& operator=(const ParameterStorage& other) {
-        if (this != &other) take(ParameterStorage(other));
-        return *this;
-    }
-
-    ParameterStorage& operator=(ParameterStorage&& other) {
-        if (this != &other) take(ParameterStorage(std::move(other)));
-        return *this;
-    }
+    // Assigning into storage bound to a model would have to either unbind it (the model then
+    // trains values the layer no longer reads) or resize the model's buffer: neither is sound.
+    ParameterStorage& operator=(const ParameterStorage&) = delete;
 
     ~ParameterStorage() = default;
 
@@ -129,14 +114,6 @@ public:
     const T* gradients() const { return gradients_; }
 
 private:
-    void take(ParameterStorage&& owning) {
-        owned_values_.swap(owning.owned_values_);
-        owned_gradients_.swap(owning.owned_gradients_);
-        values_ = owned_values_.data();
-        gradients_ = owned_gradients_.data();
-        count_ = owning.count_;
-    }
-
     Vector<T> owned_values_;  // empty once bound to a model
     Vector<T> owned_gradients_;
     T* values_;

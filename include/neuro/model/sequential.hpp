@@ -64,7 +64,8 @@ public:
 
     Sequential(const Sequential& other)
         : seed_(other.seed_), random_(other.random_), input_width_(other.input_width_),
-          output_width_(other.output_width_), parameters_(other.parameters_), gradients_(other.gradients_),
+          input_layer_(other.input_layer_), output_width_(other.output_width_), compiled_layers_(other.compiled_layers_),
+          parameters_(other.parameters_), gradients_(other.gradients_),
           optimizer_(other.optimizer_ ? other.optimizer_->clone() : nullptr),
           loss_(other.loss_ ? other.loss_->clone() : nullptr) {
         for (const auto& layer : other.layers_) layers_.push_back(layer->clone());
@@ -111,6 +112,7 @@ public:
         optimizer_ = optimizer.clone();
         loss_ = loss.clone();
         optimizer_->reset(parameters_.size());
+        compiled_layers_ = layers_.size();
     }
 
     bool is_compiled() const { return optimizer_ != nullptr; }
@@ -137,9 +139,9 @@ public:
             return detail::with_storage(y, [&](const auto& ys) {
                 return detail::with_storage(x_validation, [&](const auto& xv) {
                     return detail::with_storage(y_validation, [&](const auto& yv) {
-                        check_data(xv, yv, "fit: validation data");
-                        const Data<std::decay_t<decltype(xv)>, std::decay_t<decltype(yv)>> validation{xv, yv, 0, xv.rows()};
-                        check_data(xs, ys, "fit: training data");
+                        check_data(xv, yv, "fit", "validation ");
+                        const Data validation{xv, yv, 0, xv.rows()};
+                        check_data(xs, ys, "fit");
                         return train(Data{xs, ys, 0, xs.rows()}, &validation, options);
                     });
                 });
@@ -154,14 +156,13 @@ public:
         require_layers("predict");
         check_batch_size(batch_size, "predict");
         return detail::with_storage(x, [&](const auto& xs) {
-            check_features(xs, "predict: X");
-            check_finite(xs, "predict: X");
+            check_features(xs, "predict", "");
+            check_finite(xs, "predict", "X");
             Matrix<T> result(xs.rows(), output_width(xs.cols()));
             Workspace<T> workspace;
-            const auto widths = widths_for(xs.cols());
             for (Index start = 0; start < xs.rows(); start += batch_size) {
                 const Index batch = std::min(batch_size, xs.rows() - start);
-                workspace.reserve(widths, 0, batch, false);
+                workspace.reserve(layers_, xs.cols(), 0, batch, false);
                 gather_rows(xs, start, batch, workspace.activation(0, batch));
                 for (std::size_t i = 0; i < layers_.size(); ++i)
                     layers_[i]->forward(read_only(workspace.activation(i, batch)), workspace.activation(i + 1, batch));
@@ -188,7 +189,7 @@ public:
     /// One optimizer step on the batch (x, y), all rows; returns the batch's loss.
     template <MatrixOf<T> X, MatrixOf<T> Y>
     double train_on_batch(const X& x, const Y& y) {
-        const double loss = compute_gradients(x, y);
+        const double loss = gradients_on_batch(x, y, "train_on_batch");
         optimizer_->step(parameters(), gradients());
         return loss;
     }
@@ -197,19 +198,7 @@ public:
     /// in gradients(); returns the loss. No update. Dropout draws from a generator seeded 0.
     template <MatrixOf<T> X, MatrixOf<T> Y>
     double compute_gradients(const X& x, const Y& y) {
-        require_compiled("compute_gradients");
-        return detail::with_storage(x, [&](const auto& xs) {
-            return detail::with_storage(y, [&](const auto& ys) {
-                check_data(xs, ys, "compute_gradients");
-                const auto widths = widths_for(xs.cols());
-                const Index targets = loss_->target_width(widths.back());
-                training_workspace_.reserve(widths, targets, xs.rows(), true);
-                gather_rows(xs, 0, xs.rows(), training_workspace_.activation(0, xs.rows()));
-                gather_rows(ys, 0, xs.rows(), training_workspace_.targets(targets, xs.rows()));
-                Random random(0);
-                return forward_backward(xs.rows(), targets, random);
-            });
-        });
+        return gradients_on_batch(x, y, "compute_gradients");
     }
 
     /// A Keras-style table: each layer's index, type, output width and parameter count.
@@ -286,6 +275,23 @@ private:
     Data(const X&, const Y&, Index, Index) -> Data<X, Y>;
 
     template <class X, class Y>
+    double gradients_on_batch(const X& x, const Y& y, const char* operation) {
+        require_compiled(operation);
+        return detail::with_storage(x, [&](const auto& xs) {
+            return detail::with_storage(y, [&](const auto& ys) {
+                check_data(xs, ys, operation);
+                const Index rows = xs.rows();
+                const Index targets = loss_->target_width(output_width(xs.cols()));
+                training_workspace_.reserve(layers_, xs.cols(), targets, rows, true);
+                gather_rows(xs, 0, rows, training_workspace_.activation(0, rows));
+                gather_rows(ys, 0, rows, training_workspace_.targets(targets, rows));
+                Random random(0);
+                return forward_backward(rows, targets, random);
+            });
+        });
+    }
+
+    template <class X, class Y>
     History fit_split(const X& x, const Y& y, const FitOptions& options) {
         require_compiled("fit");
         if (!(options.validation_split >= 0 && options.validation_split < 1))
@@ -307,10 +313,9 @@ private:
     template <class X, class Y, class Validation>
     History train(const Data<X, Y>& data, const Validation* validation, const FitOptions& options) {
         check_options(options);
-        const auto widths = widths_for(data.x.cols());
-        const Index targets = loss_->target_width(widths.back());
+        const Index targets = loss_->target_width(output_width(data.x.cols()));
         const Index batch_size = std::min(options.batch_size, data.rows());
-        training_workspace_.reserve(widths, targets, batch_size, true);
+        training_workspace_.reserve(layers_, data.x.cols(), targets, batch_size, true);
         Workspace<T> validation_workspace;
 
         Random random(options.seed);
@@ -359,6 +364,7 @@ private:
             loss_->gradient(output, target, ws.gradient(last, batch));
         }
         for (std::size_t i = last; i-- > 0;) {
+            if (i == 0 && layers_[0]->parameter_count() == 0) break;  // nothing left to compute
             auto input_gradient = i == 0 ? MatrixView<T>(nullptr, 0, 0) : ws.gradient(i, batch);
             layers_[i]->backward(read_only(ws.activation(i, batch)), read_only(ws.activation(i + 1, batch)),
                                  read_only(ws.gradient(i + 1, batch)), input_gradient);
@@ -369,14 +375,13 @@ private:
     /// Mean loss over data (including regularization), in batches through workspace.
     template <class X, class Y>
     double mean_loss(const Data<X, Y>& data, Workspace<T>& workspace, Index batch_size) const {
-        const auto widths = widths_for(data.x.cols());
-        const Index targets = loss_->target_width(widths.back());
+        const Index targets = loss_->target_width(output_width(data.x.cols()));
         const bool fused = loss_->fuses_with(*layers_.back());
         const std::size_t last = fused ? layers_.size() - 1 : layers_.size();
         double total = 0;
         for (Index start = 0; start < data.rows(); start += batch_size) {
             const Index batch = std::min(batch_size, data.rows() - start);
-            workspace.reserve(widths, targets, batch, false);
+            workspace.reserve(layers_, data.x.cols(), targets, batch, false);
             gather_rows(data.x, data.begin + start, batch, workspace.activation(0, batch));
             gather_rows(data.y, data.begin + start, batch, workspace.targets(targets, batch));
             for (std::size_t i = 0; i < last; ++i)
@@ -425,18 +430,18 @@ private:
                  layers_.size(), layer.type_name(), *expected, *output_width_, layers_.size() - 1,
                  previous.type_name());
         }
-        if (expected && !input_width_) input_width_ = *expected;
+        if (expected && !input_width_) {
+            input_width_ = *expected;
+            input_layer_ = layers_.size();
+        }
         if (expected || output_width_) output_width_ = layer.output_width(expected ? *expected : *output_width_);
     }
 
-    /// widths[0] = input width, widths[i + 1] = layer i's output width.
-    std::vector<Index> widths_for(Index input_width) const {
-        std::vector<Index> widths{input_width};
-        for (const auto& layer : layers_) widths.push_back(layer->output_width(widths.back()));
-        return widths;
+    Index output_width(Index input_width) const {
+        Index width = input_width;
+        for (const auto& layer : layers_) width = layer->output_width(width);
+        return width;
     }
-
-    Index output_width(Index input_width) const { return widths_for(input_width).back(); }
 
     void require_layers(const char* operation) const {
         if (layers_.empty()) fail("{}: the model has no layers", operation);
@@ -445,9 +450,9 @@ private:
     void require_compiled(const char* operation) const {
         require_layers(operation);
         if (!optimizer_) fail("{}: the model is not compiled; call compile(optimizer, loss) first", operation);
-        if (optimizer_->state_size() != parameters_.size())
-            fail("{}: layers were added after compile ({} parameters now, {} when compiled); call compile again",
-                 operation, parameters_.size(), optimizer_->state_size());
+        if (compiled_layers_ != layers_.size())
+            fail("{}: layers were added after compile ({} layers now, {} when compiled); call compile again",
+                 operation, layers_.size(), compiled_layers_);
     }
 
     static void check_batch_size(Index batch_size, const char* operation) {
@@ -459,37 +464,41 @@ private:
         if (options.epochs < 0) fail("fit: epochs must be >= 0, got {}", options.epochs);
     }
 
+    /// Messages read "<operation>: <part>X has ...", part being "" or "validation ".
     template <class M>
-    void check_features(const M& x, const std::string& what) const {
-        if (x.rows() == 0 || x.cols() == 0) fail("{} is empty ({} x {}); it needs at least one sample", what, x.rows(), x.cols());
+    void check_features(const M& x, const char* operation, const char* part) const {
+        if (x.rows() == 0 || x.cols() == 0)
+            fail("{}: {}X is empty ({} x {}); it needs at least one sample", operation, part, x.rows(), x.cols());
         if (input_width_ && x.cols() != *input_width_)
-            fail("{} has {} columns (features), but layer 0 ({}) and the model expect {}", what, x.cols(),
-                 layers_.front()->type_name(), *input_width_);
+            fail("{}: {}X has {} columns (features), but layer {} ({}) expects {}", operation, part, x.cols(),
+                 input_layer_, layers_[input_layer_]->type_name(), *input_width_);
     }
 
     template <class M>
-    static void check_finite(const M& m, const std::string& what) {
+    static void check_finite(const M& m, const char* operation, const char* name) {
         for (Index c = 0; c < m.cols(); ++c)
             for (Index r = 0; r < m.rows(); ++r)
-                if (!std::isfinite(m(r, c))) fail("{} contains {} at row {}, column {}", what, m(r, c), r, c);
+                if (!std::isfinite(m(r, c)))
+                    fail("{}: {} contains {} at row {}, column {}", operation, name, m(r, c), r, c);
     }
 
     template <class X, class Y>
-    void check_data(const X& x, const Y& y, const std::string& what) const {
-        check_features(x, what + ": X");
+    void check_data(const X& x, const Y& y, const char* operation, const char* part = "") const {
+        check_features(x, operation, part);
         if (y.rows() != x.rows())
-            fail("{}: X has {} rows but y has {}; both need one row per sample", what, x.rows(), y.rows());
+            fail("{}: {}X has {} rows but y has {}; both need one row per sample", operation, part, x.rows(),
+                 y.rows());
         const Index outputs = output_width(x.cols());
         const Index targets = loss_->target_width(outputs);
         if (y.cols() != targets)
-            fail("{}: y has {} columns but the model outputs {} and {} needs {} target column{}", what, y.cols(),
-                 outputs, loss_->type_name(), targets, targets == 1 ? "" : "s");
-        check_finite(x, what + ": X");
-        check_finite(y, what + ": y");
+            fail("{}: {}y has {} columns but the model outputs {} and {} needs {} target column{}", operation, part,
+                 y.cols(), outputs, loss_->type_name(), targets, targets == 1 ? "" : "s");
+        check_finite(x, operation, *part ? "validation X" : "X");
+        check_finite(y, operation, *part ? "validation y" : "y");
         for (Index c = 0; c < y.cols(); ++c)
             for (Index r = 0; r < y.rows(); ++r)
                 if (auto why = loss_->invalid_target(y(r, c), outputs))
-                    fail("{}: y at row {}, column {} is {}: {}", what, r, c, y(r, c), *why);
+                    fail("{}: {}y at row {}, column {} is {}: {}", operation, part, r, c, y(r, c), *why);
     }
 
     static void report_epoch(int epoch, int epochs, const History& history) {
@@ -502,8 +511,10 @@ private:
     std::uint64_t seed_;
     Random random_;  // draws initial weights as layers are added
     std::vector<std::unique_ptr<Layer<T>>> layers_;
-    std::optional<Index> input_width_;   // fixed by the first layer with a fixed input width
+    std::optional<Index> input_width_;   // fixed by the first layer with a fixed input width ...
+    std::size_t input_layer_ = 0;        // ... which is this one
     std::optional<Index> output_width_;  // the width the layers so far output, once known
+    std::size_t compiled_layers_ = 0;    // how many layers the model had at compile
     Vector<T> parameters_;
     Vector<T> gradients_;
     std::unique_ptr<Optimizer<T>> optimizer_;

@@ -2,8 +2,11 @@
 // Workspace: the batch buffers of one pass through a model.
 
 #include "neuro/core/types.hpp"
+#include "neuro/layers/layer.hpp"
 
 #include <algorithm>
+#include <memory>
+#include <span>
 #include <vector>
 
 namespace neuro {
@@ -16,13 +19,16 @@ namespace neuro {
 template <Scalar T>
 class Workspace {
 public:
-    /// Makes room for batches of up to `batch` samples through layers of the given widths
-    /// (widths[0] is the input width, widths[i + 1] the output width of layer i).
-    void reserve(const std::vector<Index>& widths, Index target_width, Index batch, bool with_gradients) {
-        if (widths != widths_) {
-            widths_ = widths;
-            offsets_.assign(widths.size() + 1, 0);
-            for (std::size_t i = 0; i < widths.size(); ++i) offsets_[i + 1] = offsets_[i] + widths[i];
+    /// Makes room for batches of up to `batch` samples through `layers` fed `input_width`
+    /// features: activation i has the width layer i - 1 outputs. Allocates only when the
+    /// widths change or the batch is larger than any before.
+    void reserve(std::span<const std::unique_ptr<Layer<T>>> layers, Index input_width, Index target_width,
+                 Index batch, bool with_gradients) {
+        if (!has_widths(layers, input_width)) {
+            widths_.assign(1, input_width);
+            for (const auto& layer : layers) widths_.push_back(layer->output_width(widths_.back()));
+            offsets_.assign(widths_.size() + 1, 0);
+            for (std::size_t i = 0; i < widths_.size(); ++i) offsets_[i + 1] = offsets_[i] + widths_[i];
             capacity_ = 0;
         }
         const Index per_sample = offsets_.back();
@@ -30,7 +36,6 @@ public:
             capacity_ = std::max(batch, capacity_);
             activations_.resize(per_sample * capacity_);
             targets_.resize(target_width * capacity_);
-            if (with_gradients) gradients_.resize(per_sample * capacity_);
         }
         if (with_gradients && gradients_.size() < per_sample * capacity_) gradients_.resize(per_sample * capacity_);
     }
@@ -50,6 +55,13 @@ public:
     }
 
 private:
+    bool has_widths(std::span<const std::unique_ptr<Layer<T>>> layers, Index input_width) const {
+        if (widths_.size() != layers.size() + 1 || widths_[0] != input_width) return false;
+        for (std::size_t i = 0; i < layers.size(); ++i)
+            if (layers[i]->output_width(widths_[i]) != widths_[i + 1]) return false;
+        return true;
+    }
+
     std::vector<Index> widths_;
     std::vector<Index> offsets_;  // prefix sums of widths_: layer i's block starts at offsets_[i] * capacity_
     Index capacity_ = 0;          // samples per batch the buffers hold
