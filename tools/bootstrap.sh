@@ -10,6 +10,12 @@ packages=(
   git
   libeigen3-dev
   libfmt-dev
+  nlohmann-json3-dev
+  zlib1g-dev
+  dataset-fashion-mnist
+  clang
+  libclang-rt-14-dev
+  libxml2-utils
   catch2
   libbenchmark-dev
   pkg-config

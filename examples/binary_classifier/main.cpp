@@ -1,8 +1,10 @@
 // binary_classifier: the classic Keras binary-classification tutorial, written with neuro.
 //
-// Generates a synthetic two-class problem, holds out the last 20% of it as a test set,
-// standardizes the features, trains a small MLP with Adam and binary cross-entropy, and
-// reports the loss per epoch and the test loss and accuracy (or one JSON object, --json).
+// Takes a synthetic two-class problem (its last 20% held out as the test set) or a CSV file
+// (20% held out, stratified by label), fills in missing feature values and standardizes the
+// features with the training part's statistics, trains a small MLP with Adam and binary
+// cross-entropy, and reports the loss per epoch and the test loss, accuracy and AUC (or one
+// JSON object, --json).
 
 #include <neuro/neuro.hpp>
 
@@ -16,7 +18,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <exception>
-#include <limits>
+#include <filesystem>
 #include <optional>
 #include <span>
 #include <stdexcept>
@@ -25,6 +27,7 @@
 #include <system_error>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace {
 
@@ -33,19 +36,25 @@ namespace {
 constexpr std::uint64_t data_seed = 7;
 constexpr neuro::Index sample_count = 1000;
 constexpr neuro::Index feature_count = 10;
-constexpr neuro::Index test_count = sample_count / 5;
-constexpr neuro::Index train_count = sample_count - test_count;
+constexpr double test_fraction = 0.2;
 
 constexpr std::string_view usage = R"(usage: binary_classifier [options]
 
-Trains a 10-64-64-1 MLP on a synthetic binary classification problem
-(1000 samples x 10 features; the last 20% are the test set).
+Trains a features-64-64-1 MLP to separate two classes: by default on a synthetic problem
+(1000 samples x 10 features; the last 20% are the test set), or on a CSV file.
 
 options:
+  --csv FILE       train on FILE instead: numeric columns, one sample per row, a header row
+                   optional, a label of 0 or 1. 20% of the rows, stratified by label and
+                   drawn with --seed, are the test set. Rows without a label are dropped;
+                   missing (empty, NA, NaN) or infinite feature values are replaced by their
+                   column's mean over the training part, so a sparse column costs no rows
+  --label NAME     the label column of the CSV file, by header name (default: the last column)
   --epochs N       passes over the training data (default 10, at least 1)
   --batch-size N   samples per training step (default 32, at least 1)
   --lr X           Adam learning rate (default 0.001, a finite number > 0)
   --seed N         seeds the initial weights and the shuffling (default 42)
+  --out DIR        where to write roc.svg and learning_curve.svg (default: .)
   --json           print one JSON object with the results instead of text
   -h, --help       print this help and exit
 
@@ -57,12 +66,21 @@ struct Options {
     neuro::Index batch_size = 32;
     float learning_rate = 1e-3f;  // float, like the model, so the validated value is the one used
     std::uint64_t seed = 42;
+    std::filesystem::path out = ".";
+    std::optional<std::filesystem::path> csv;  // unset: the synthetic problem
+    std::optional<std::string> label;          // unset: the CSV file's last column
     bool json = false;
     bool show_help = false;
 };
 
 /// A mistake on the command line: reported with the usage hint, exit code 2.
 class UsageError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// A CSV file the library reads but a binary classifier cannot learn from: exit code 1.
+class DataError : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
 };
@@ -123,6 +141,21 @@ constexpr std::array value_flags{
               [](Options& options, std::string_view flag, std::string_view value) {
                   options.seed = parse_number<std::uint64_t>(flag, value);
               }},
+    ValueFlag{"--out",
+              [](Options& options, std::string_view flag, std::string_view value) {
+                  if (value.empty()) throw UsageError(fmt::format("{}: expected a directory", flag));
+                  options.out = std::filesystem::path(value);
+              }},
+    ValueFlag{"--csv",
+              [](Options& options, std::string_view flag, std::string_view value) {
+                  if (value.empty()) throw UsageError(fmt::format("{}: expected a file", flag));
+                  options.csv = std::filesystem::path(value);
+              }},
+    ValueFlag{"--label",
+              [](Options& options, std::string_view flag, std::string_view value) {
+                  if (value.empty()) throw UsageError(fmt::format("{}: expected a column name", flag));
+                  options.label = std::string(value);
+              }},
 };
 
 const ValueFlag* find_value_flag(std::string_view name) {
@@ -173,6 +206,7 @@ Options parse_arguments(std::span<char* const> arguments) {
         }
         flag->store(options, flag->name, take_value(flag->name, attached, arguments, index));
     }
+    if (options.label && !options.csv) throw UsageError("--label: names a column of the --csv file; give --csv FILE");
     return options;
 }
 
@@ -180,61 +214,128 @@ Options parse_arguments(std::span<char* const> arguments) {
 // Data
 // ---------------------------------------------------------------------------
 
-struct Split {
-    neuro::Matrix<float> x_train;
-    neuro::Matrix<float> y_train;
-    neuro::Matrix<float> x_test;
-    neuro::Matrix<float> y_test;
+/// A problem ready for training: its two parts and what to tell about where they came from.
+struct Problem {
+    std::string source;       // "synthetic" or the CSV file, for --json
+    std::string description;  // the lines the text output starts with
+    neuro::TrainTestSplit<float> split;
 };
 
-/// Rescales every feature to zero mean and unit variance, using the training rows'
-/// statistics for both parts: the test set must not influence anything the model sees.
-void standardize(neuro::Matrix<float>& train, neuro::Matrix<float>& test) {
-    const Eigen::RowVectorXf mean = train.colwise().mean();
-    const Eigen::RowVectorXf std_dev = (train.rowwise() - mean).array().square().colwise().mean().sqrt();
-    // A constant column has a zero (or, after rounding, tiny) spread: dividing by it would give
-    // NaN or amplified noise, so such a column is only centered.
-    const Eigen::RowVectorXf tiny = 10 * std::numeric_limits<float>::epsilon() * mean.cwiseAbs().cwiseMax(1.0f);
-    const Eigen::RowVectorXf scale = (std_dev.array() > tiny.array()).select(std_dev, 1.0f);
-    train = (train.rowwise() - mean).array().rowwise() / scale.array();
-    test = (test.rowwise() - mean).array().rowwise() / scale.array();
+std::string describe_split(const neuro::TrainTestSplit<float>& split) {
+    return fmt::format("{} for training, {} for testing", split.train.samples(), split.test.samples());
 }
 
 /// The synthetic problem with its last 20% held out (it is already in random order).
-Split make_split() {
+Problem synthetic_problem() {
     auto data = neuro::make_binary_classification<float>(sample_count, feature_count, data_seed);
-    Split split{data.x.topRows(train_count), data.y.topRows(train_count), data.x.bottomRows(test_count),
-                data.y.bottomRows(test_count)};
-    standardize(split.x_train, split.x_test);
-    return split;
+    const neuro::Dataset<float> dataset{std::move(data.x), std::move(data.y), {}, {}};
+    Problem problem{"synthetic", {}, neuro::train_test_split(dataset, {.test_size = test_fraction, .shuffle = false})};
+    problem.description = fmt::format("{} samples x {} features (data seed {}): {}", sample_count, feature_count,
+                                      data_seed, describe_split(problem.split));
+    return problem;
+}
+
+/// "the label \"name\"", or "the label (the last column)" for a file without a header.
+std::string describe_label(const neuro::Dataset<float>& data) {
+    return data.label_name.empty() ? "the label (the last column)" : fmt::format("the label \"{}\"", data.label_name);
+}
+
+/// Every label must be 0 or 1, or missing (NaN): rows without a label are dropped later.
+void check_labels_are_binary(const neuro::Dataset<float>& data, const std::string& file) {
+    for (neuro::Index row = 0; row < data.samples(); ++row) {
+        const float label = data.y(row, 0);
+        if (!std::isnan(label) && label != 0 && label != 1)
+            throw DataError(fmt::format("{}: data row {}: {} is {}; a binary classifier needs 0 or 1", file, row + 1,
+                                        describe_label(data), label));
+    }
+}
+
+void check_both_classes(const neuro::Dataset<float>& labelled, const std::string& file) {
+    const auto positives = (labelled.y.array() == 1.0f).count();
+    if (positives == 0 || positives == labelled.samples())
+        throw DataError(fmt::format("{}: {} of the {} labelled rows are 1; a binary classifier needs both classes",
+                                    file, positives, labelled.samples()));
+}
+
+/// Rows whose label is missing give nothing to learn from or to test against.
+neuro::Dataset<float> drop_unlabelled_rows(const neuro::Dataset<float>& data) {
+    std::vector<neuro::Index> labelled;
+    for (neuro::Index row = 0; row < data.samples(); ++row)
+        if (!std::isnan(data.y(row, 0))) labelled.push_back(row);
+    return neuro::select_rows(data, labelled);
+}
+
+/// What the text output says about the file: its size, its missing values and what becomes
+/// of them.
+std::string describe_csv(const std::string& file, const neuro::Dataset<float>& data,
+                         const neuro::Dataset<float>& labelled, const neuro::NonFiniteReport& report) {
+    std::string description = fmt::format("{}: {} rows, {} features and {}\n{}\n", file, data.samples(),
+                                          data.features(), describe_label(data), report.summary());
+    if (!report.clean()) {
+        const neuro::NonFiniteReport features = neuro::report_non_finite(labelled.x);
+        description += fmt::format(
+            "rows dropped for a missing label: {}; feature values filled with their column's training mean: {}\n",
+            data.samples() - labelled.samples(), features.missing() + features.infinite());
+    }
+    return description;
+}
+
+/// The CSV file of --csv, checked, without unlabelled rows, 20% held out stratified by label.
+/// Missing feature values stay NaN here: only the training part may decide what fills them.
+Problem csv_problem(const Options& options) {
+    const std::string file = options.csv->string();
+    const neuro::CsvReadOptions read_options{.label = options.label ? neuro::ColumnRef(*options.label)
+                                                                    : neuro::ColumnRef::last()};
+    const neuro::Dataset<float> data = neuro::read_csv<float>(*options.csv, read_options);
+    if (data.features() == 0) throw DataError(fmt::format("{}: no feature column besides the label", file));
+    check_labels_are_binary(data, file);
+    const neuro::Dataset<float> labelled = drop_unlabelled_rows(data);
+    check_both_classes(labelled, file);
+
+    const neuro::SplitOptions split_options{.test_size = test_fraction, .stratify = true, .seed = options.seed};
+    Problem problem{file, describe_csv(file, data, labelled, neuro::report_non_finite(data)),
+                    neuro::train_test_split(labelled, split_options)};
+    problem.description += fmt::format("{} samples: {} (stratified by label, seed {})", labelled.samples(),
+                                       describe_split(problem.split), options.seed);
+    return problem;
+}
+
+/// Fills missing feature values with their column's mean and rescales every feature to zero
+/// mean and unit variance, with statistics of the training part only: the test set must not
+/// influence anything the model sees.
+void prepare_features(neuro::TrainTestSplit<float>& split) {
+    neuro::Imputer imputer(neuro::ImputeStrategy::Mean);
+    imputer.fit(split.train.x);
+    neuro::StandardScaler scaler;
+    split.train.x = scaler.fit_transform(imputer.transform(split.train.x));
+    split.test.x = scaler.transform(imputer.transform(split.test.x));
 }
 
 // ---------------------------------------------------------------------------
 // Model and results
 // ---------------------------------------------------------------------------
 
-neuro::Sequential<float> build_model(const Options& options) {
+neuro::Sequential<float> build_model(const Options& options, neuro::Index features) {
     neuro::Sequential<float> model(options.seed);
-    model.add(neuro::Dense<float>(feature_count, 64))
+    model.add(neuro::Dense<float>(features, 64))
         .add(neuro::ReLU<float>())
         .add(neuro::Dense<float>(64, 64))
         .add(neuro::ReLU<float>())
         .add(neuro::Dense<float>(64, 1))
         .add(neuro::Sigmoid<float>());
-    model.compile(neuro::Adam<float>(options.learning_rate), neuro::BinaryCrossEntropy<float>());
+    model.compile(neuro::Adam<float>(options.learning_rate), neuro::BinaryCrossEntropy<float>(),
+                  {"accuracy", "auc"});
     return model;
-}
-
-/// The fraction of samples whose predicted probability falls on the side of 0.5 of its label.
-double accuracy(const neuro::Matrix<float>& probabilities, const neuro::Matrix<float>& labels) {
-    const auto predicted = (probabilities.array() > 0.5f).cast<float>();
-    return (predicted == labels.array()).cast<double>().mean();
 }
 
 struct Results {
     neuro::History history;
     double test_loss = 0;
     double test_accuracy = 0;
+    double test_auc = 0;
+    std::string report;  // the classification report of the test set
+    std::filesystem::path roc_svg;
+    std::filesystem::path learning_curve_svg;
 };
 
 /// fmt's shortest round-trip form; JSON has no NaN or infinity, so a diverged run gives null.
@@ -243,29 +344,63 @@ std::string json_number(Number value) {
     return std::isfinite(value) ? fmt::format("{}", value) : std::string("null");
 }
 
-void print_json(const Options& options, const Results& results) {
+/// A JSON string literal: quotes, backslashes and control characters escaped.
+std::string json_string(std::string_view text) {
+    std::string quoted = "\"";
+    for (const char c : text) {
+        if (c == '"' || c == '\\') quoted += '\\';
+        if (static_cast<unsigned char>(c) < 0x20)
+            quoted += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
+        else
+            quoted += c;
+    }
+    return quoted + '"';
+}
+
+void print_json(const Options& options, const Problem& problem, const Results& results) {
+    const neuro::TrainTestSplit<float>& split = problem.split;
     fmt::print(
-        "{{\"epochs\":{},\"batch_size\":{},\"lr\":{},\"seed\":{},\"samples\":{},\"features\":{},"
+        "{{\"source\":{},\"epochs\":{},\"batch_size\":{},\"lr\":{},\"seed\":{},\"samples\":{},\"features\":{},"
         "\"train_samples\":{},\"test_samples\":{},\"final_train_loss\":{},\"test_loss\":{},"
-        "\"test_accuracy\":{}}}\n",
-        options.epochs, options.batch_size, json_number(options.learning_rate), options.seed, sample_count,
-        feature_count, train_count, test_count, json_number(results.history.loss.back()),
-        json_number(results.test_loss), json_number(results.test_accuracy));
+        "\"test_accuracy\":{},\"test_auc\":{},\"roc_svg\":{},\"learning_curve_svg\":{}}}\n",
+        json_string(problem.source), options.epochs, options.batch_size, json_number(options.learning_rate),
+        options.seed, split.train.samples() + split.test.samples(), split.train.features(), split.train.samples(),
+        split.test.samples(), json_number(results.history.loss.back()), json_number(results.test_loss),
+        json_number(results.test_accuracy), json_number(results.test_auc), json_string(results.roc_svg.string()),
+        json_string(results.learning_curve_svg.string()));
+}
+
+/// The classification report of the test set, its ROC curve and the learning curves (in out,
+/// created if missing).
+void report_on_test_set(const neuro::Sequential<float>& model, const neuro::Dataset<float>& test,
+                        const std::filesystem::path& out, Results& results) {
+    const neuro::Matrix<float> probabilities = model.predict(test.x);
+    const Eigen::VectorXf predicted = (probabilities.array() >= 0.5f).cast<float>();
+    results.report = neuro::metrics::classification_report(test.y, predicted, {"negative", "positive"});
+    std::filesystem::create_directories(out);
+    results.roc_svg = out / "roc.svg";
+    results.learning_curve_svg = out / "learning_curve.svg";
+    neuro::plot::write_roc_curve(results.roc_svg, neuro::metrics::roc_curve(test.y, probabilities),
+                                 results.test_auc);
+    neuro::plot::write_learning_curves(results.learning_curve_svg, results.history);
 }
 
 void print_epochs(const neuro::History& history) {
     const auto epochs = history.epochs();
     const auto width = fmt::formatted_size("{}", epochs);  // aligns " 9/10" under "10/10"
     for (std::size_t epoch = 0; epoch < epochs; ++epoch)
-        fmt::print("epoch {:>{}}/{}  loss {:.4f}\n", epoch + 1, width, epochs, history.loss[epoch]);
+        fmt::print("epoch {:>{}}/{}  loss {:.4f}  accuracy {:.4f}  auc {:.4f}\n", epoch + 1, width, epochs,
+                   history.loss[epoch], history.metrics.at("accuracy")[epoch], history.metrics.at("auc")[epoch]);
 }
 
 void run(const Options& options) {
-    const Split split = make_split();
-    auto model = build_model(options);
+    Problem problem = options.csv ? csv_problem(options) : synthetic_problem();
+    prepare_features(problem.split);
+    const neuro::Dataset<float>& train = problem.split.train;
+    const neuro::Dataset<float>& test = problem.split.test;
+    auto model = build_model(options, train.features());
     if (!options.json) {
-        fmt::print("{} samples x {} features (data seed {}): {} for training, {} for testing\n\n", sample_count,
-                   feature_count, data_seed, train_count, test_count);
+        fmt::print("{}\n\n", problem.description);
         fmt::print("{}\n", model.summary());
         fmt::print("Adam lr {}, batch size {}, seed {}\n", options.learning_rate, options.batch_size,
                    options.seed);
@@ -278,16 +413,21 @@ void run(const Options& options) {
                                         .seed = options.seed,
                                         .verbose = 0};
     Results results;
-    results.history = model.fit(split.x_train, split.y_train, fit_options);
-    results.test_loss = model.evaluate(split.x_test, split.y_test).loss;
-    results.test_accuracy = accuracy(model.predict(split.x_test), split.y_test);
+    results.history = model.fit(train.x, train.y, fit_options);
+    const neuro::Evaluation evaluation = model.evaluate(test.x, test.y);
+    results.test_loss = evaluation.loss;
+    results.test_accuracy = evaluation.metrics.at("accuracy");
+    results.test_auc = evaluation.metrics.at("auc");
+    report_on_test_set(model, test, options.out, results);
 
     if (options.json) {
-        print_json(options, results);
+        print_json(options, problem, results);
         return;
     }
     print_epochs(results.history);
-    fmt::print("\ntest loss      {:.4f}\ntest accuracy  {:.4f}\n", results.test_loss, results.test_accuracy);
+    fmt::print("\ntest loss      {:.4f}\ntest accuracy  {:.4f}\ntest AUC       {:.4f}\n\n{}\n", results.test_loss,
+               results.test_accuracy, results.test_auc, results.report);
+    fmt::print("wrote {} and {}\n", results.roc_svg.string(), results.learning_curve_svg.string());
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include "neuro/core/types.hpp"
 
 #include <cmath>
+#include <optional>
 #include <string_view>
 
 namespace neuro {
@@ -32,6 +33,15 @@ constexpr std::string_view to_string(Initializer initializer) {
         case Initializer::Zeros: return "zeros";
     }
     return "unknown";
+}
+
+/// The initializer named name (as to_string writes it), or nullopt for an unknown name.
+inline std::optional<Initializer> initializer_from_string(std::string_view name) {
+    for (auto initializer : {Initializer::GlorotUniform, Initializer::GlorotNormal, Initializer::HeUniform,
+                             Initializer::HeNormal, Initializer::LeCunUniform, Initializer::LeCunNormal,
+                             Initializer::Zeros})
+        if (to_string(initializer) == name) return initializer;
+    return std::nullopt;
 }
 
 /// Fills weight (fan_out x fan_in) in column-major order from random.

@@ -7,6 +7,8 @@
 #include "neuro/core/error.hpp"
 #include "neuro/layers/layer.hpp"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <memory>
 #include <numbers>
@@ -46,6 +48,7 @@ public:
     }
     std::string type_name() const override { return "LeakyReLU"; }
     T negative_slope() const { return slope_; }
+    LayerSettings settings() const override { return {{"negative_slope", fmt::format("{}", slope_)}}; }
     void forward(ConstMatrixView<T> input, MatrixView<T> output) const override {
         output = (input.array() > T(0)).select(input, slope_ * input.array());
     }
@@ -67,6 +70,7 @@ public:
     }
     std::string type_name() const override { return "ELU"; }
     T alpha() const { return alpha_; }
+    LayerSettings settings() const override { return {{"alpha", fmt::format("{}", alpha_)}}; }
     void forward(ConstMatrixView<T> input, MatrixView<T> output) const override {
         output = (input.array() > T(0)).select(input, alpha_ * (input.array().exp() - T(1)));
     }

@@ -5,6 +5,8 @@
 #include "neuro/init.hpp"
 #include "neuro/layers/layer.hpp"
 
+#include <fmt/format.h>
+
 #include <memory>
 #include <string>
 
@@ -39,6 +41,15 @@ public:
     Index output_width(Index) const override { return outputs_; }
     Index parameter_count() const override { return parameters_.size(); }
     const DenseOptions& options() const { return options_; }
+
+    LayerSettings settings() const override {
+        return {{"inputs", fmt::format("{}", inputs_)},
+                {"outputs", fmt::format("{}", outputs_)},
+                {"use_bias", options_.use_bias ? "true" : "false"},
+                {"initializer", std::string(to_string(options_.initializer))},
+                {"l1", fmt::format("{}", options_.l1)},
+                {"l2", fmt::format("{}", options_.l2)}};
+    }
     Index inputs() const { return inputs_; }
     Index outputs() const { return outputs_; }
 

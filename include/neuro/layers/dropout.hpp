@@ -4,6 +4,8 @@
 #include "neuro/core/error.hpp"
 #include "neuro/layers/layer.hpp"
 
+#include <fmt/format.h>
+
 #include <memory>
 #include <string>
 
@@ -22,6 +24,7 @@ public:
 
     std::string type_name() const override { return "Dropout"; }
     double rate() const { return rate_; }
+    LayerSettings settings() const override { return {{"rate", fmt::format("{}", rate_)}}; }
     std::unique_ptr<Layer<T>> clone() const override { return std::make_unique<Dropout>(*this); }
 
     void forward(ConstMatrixView<T> input, MatrixView<T> output) const override { output = input; }

@@ -4,12 +4,16 @@
 #include "neuro/core/random.hpp"
 #include "neuro/core/types.hpp"
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 
 namespace neuro {
+
+/// A layer's settings as text, by name: with the type name, enough to rebuild it.
+using LayerSettings = std::map<std::string, std::string>;
 
 /// One step of a feed-forward network, runtime-polymorphic and templated only on the scalar.
 ///
@@ -32,6 +36,9 @@ public:
     /// The input width the layer requires, or nullopt for layers that accept any width and
     /// keep it (activations, dropout).
     virtual std::optional<Index> input_width() const { return std::nullopt; }
+
+    /// What, with type_name(), rebuilds this layer (weights aside); saved with the model.
+    virtual LayerSettings settings() const { return {}; }
 
     virtual Index output_width(Index input_width) const { return input_width; }
 

@@ -19,6 +19,7 @@ public:
     std::string type_name() const override { return "Huber"; }
     std::unique_ptr<Loss<T>> clone() const override { return std::make_unique<Huber>(*this); }
     T delta() const { return delta_; }
+    std::map<std::string, double> settings() const override { return {{"delta", delta_}}; }
 
     T value(ConstMatrixView<T> prediction, ConstMatrixView<T> target) const override {
         const auto distance = (prediction - target).array().abs();

@@ -5,6 +5,7 @@
 #include "neuro/core/types.hpp"
 #include "neuro/layers/layer.hpp"
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,6 +25,9 @@ public:
 
     virtual std::string type_name() const = 0;
     virtual std::unique_ptr<Loss> clone() const = 0;
+
+    /// What, with type_name(), rebuilds this loss (saved with a model).
+    virtual std::map<std::string, double> settings() const { return {}; }
 
     /// Rows of a target column for a model with `outputs` outputs (1 for class indices).
     virtual Index target_width(Index outputs) const { return outputs; }

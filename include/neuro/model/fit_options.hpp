@@ -4,6 +4,7 @@
 #include "neuro/core/types.hpp"
 
 #include <cstdint>
+#include <iosfwd>
 
 namespace neuro {
 
@@ -16,7 +17,10 @@ struct FitOptions {
                                    ///< before shuffling (as Keras), is held out for val_loss
     std::uint64_t seed = 0;        ///< drives shuffling and dropout (not the initial weights,
                                    ///< which come from the model's own seed)
-    int verbose = 1;               ///< 0: silent; 1: one line per epoch on standard output
+    int verbose = 1;               ///< 0: silent; 1: progress (a bar on a terminal, else one
+                                   ///< line per epoch)
+    int initial_epoch = 0;         ///< the epoch to start at, when resuming (Keras' meaning)
+    std::ostream* output = nullptr;  ///< where progress goes; nullptr: std::cout
 };
 
 }  // namespace neuro

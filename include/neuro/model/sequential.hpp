@@ -1,12 +1,15 @@
 #pragma once
 // Sequential: a stack of layers trained as one model.
 
+#include "neuro/callbacks/callback.hpp"
+#include "neuro/callbacks/progress.hpp"
 #include "neuro/core/error.hpp"
 #include "neuro/core/random.hpp"
 #include "neuro/core/types.hpp"
 #include "neuro/layers/dense.hpp"
 #include "neuro/layers/layer.hpp"
 #include "neuro/losses/loss.hpp"
+#include "neuro/metrics/training_metrics.hpp"
 #include "neuro/model/fit_options.hpp"
 #include "neuro/model/history.hpp"
 #include "neuro/model/workspace.hpp"
@@ -14,10 +17,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <concepts>
 #include <cstdint>
+#include <filesystem>
+#include <iostream>
 #include <memory>
 #include <numeric>
 #include <optional>
@@ -47,7 +52,19 @@ decltype(auto) with_storage(const M& matrix, F&& use) {
         return use(matrix.eval());
 }
 
+/// True once neuro/model/persistence.hpp is included (it specializes this), so that save and
+/// load without it fail to compile with a message rather than to link.
+template <class Dependent, class = void>
+struct persistence_included : std::false_type {};
+
 }  // namespace detail
+
+template <Scalar T>
+class Sequential;
+
+/// Defined in neuro/model/persistence.hpp; declared here for Sequential::load.
+template <Scalar T>
+Sequential<T> load_model(const std::filesystem::path& path);
 
 /// Represents: a feed-forward network, the layers applied in the order they were added,
 /// with all trainable parameters in one contiguous vector that each layer views a slice of.
@@ -60,6 +77,9 @@ decltype(auto) with_storage(const M& matrix, F&& use) {
 template <Scalar T>
 class Sequential {
 public:
+    /// Callbacks for fit, owned by the caller.
+    using Callbacks = std::vector<Callback<T>*>;
+
     explicit Sequential(std::uint64_t seed = 42) : seed_(seed), random_(seed) {}
 
     Sequential(const Sequential& other)
@@ -67,7 +87,7 @@ public:
           input_layer_(other.input_layer_), output_width_(other.output_width_), compiled_layers_(other.compiled_layers_),
           parameters_(other.parameters_), gradients_(other.gradients_),
           optimizer_(other.optimizer_ ? other.optimizer_->clone() : nullptr),
-          loss_(other.loss_ ? other.loss_->clone() : nullptr) {
+          loss_(other.loss_ ? other.loss_->clone() : nullptr), metrics_(other.metrics_) {
         for (const auto& layer : other.layers_) layers_.push_back(layer->clone());
         bind_layers();
     }
@@ -107,12 +127,27 @@ public:
     /// Sets the optimizer and the loss (copies of them) and resets the optimizer's state.
     template <class O, class L>
         requires std::derived_from<O, Optimizer<T>> && std::derived_from<L, Loss<T>>
-    void compile(const O& optimizer, const L& loss) {
+    void compile(const O& optimizer, const L& loss, std::vector<std::string> metrics = {}) {
+        compile(optimizer.clone(), loss.clone(), std::move(metrics));
+    }
+
+    /// The same, taking ownership (e.g. of what make_optimizer and make_loss build).
+    void compile(std::unique_ptr<Optimizer<T>> optimizer, std::unique_ptr<Loss<T>> loss,
+                 std::vector<std::string> metrics = {}) {
         if (layers_.empty()) fail("compile: the model has no layers; add layers first");
-        optimizer_ = optimizer.clone();
-        loss_ = loss.clone();
+        if (!optimizer || !loss) fail("compile: the optimizer or the loss is null");
+        metrics_ = MetricSet(std::move(metrics), loss->type_name());
+        optimizer_ = std::move(optimizer);
+        loss_ = std::move(loss);
         optimizer_->reset(parameters_.size());
         compiled_layers_ = layers_.size();
+    }
+
+    /// Layer `index` as the Layer interface (type_name, settings, parameters).
+    const Layer<T>& layer_at(std::size_t index) const {
+        if (index >= layers_.size())
+            fail("layer_at({}): index out of range, the model has {} layers", index, layers_.size());
+        return *layers_[index];
     }
 
     bool is_compiled() const { return optimizer_ != nullptr; }
@@ -120,9 +155,9 @@ public:
     /// Trains on x (N x F) and y (N x outputs; N x 1 class indices for sparse categorical
     /// cross-entropy), holding out options.validation_split of the rows from the end.
     template <MatrixOf<T> X, MatrixOf<T> Y>
-    History fit(const X& x, const Y& y, const FitOptions& options = {}) {
+    History fit(const X& x, const Y& y, const FitOptions& options = {}, const Callbacks& callbacks = {}) {
         return detail::with_storage(x, [&](const auto& xs) {
-            return detail::with_storage(y, [&](const auto& ys) { return fit_split(xs, ys, options); });
+            return detail::with_storage(y, [&](const auto& ys) { return fit_split(xs, ys, options, callbacks); });
         });
     }
 
@@ -130,7 +165,7 @@ public:
     /// (options.validation_split must be 0).
     template <MatrixOf<T> X, MatrixOf<T> Y, MatrixOf<T> XV, MatrixOf<T> YV>
     History fit(const X& x, const Y& y, const XV& x_validation, const YV& y_validation,
-                const FitOptions& options = {}) {
+                const FitOptions& options = {}, const Callbacks& callbacks = {}) {
         require_compiled("fit");
         if (options.validation_split != 0)
             fail("fit: pass either validation data or validation_split, not both (validation_split = {})",
@@ -142,7 +177,7 @@ public:
                         check_data(xv, yv, "fit", "validation ");
                         const Data validation{xv, yv, 0, xv.rows()};
                         check_data(xs, ys, "fit");
-                        return train(Data{xs, ys, 0, xs.rows()}, &validation, options);
+                        return train(Data{xs, ys, 0, xs.rows()}, &validation, options, callbacks);
                     });
                 });
             });
@@ -181,7 +216,10 @@ public:
             return detail::with_storage(y, [&](const auto& ys) {
                 check_data(xs, ys, "evaluate");
                 Workspace<T> workspace;
-                return Evaluation{mean_loss(Data{xs, ys, 0, xs.rows()}, workspace, batch_size)};
+                Matrix<T> outputs(metrics_.empty() ? 0 : xs.rows(), output_width(xs.cols()));
+                Evaluation evaluation{mean_loss(Data{xs, ys, 0, xs.rows()}, workspace, batch_size, outputs), {}};
+                if (!metrics_.empty()) metrics_.compute(ys, outputs, "", evaluation.metrics);
+                return evaluation;
             });
         });
     }
@@ -254,12 +292,41 @@ public:
         require_compiled("optimizer");
         return *optimizer_;
     }
+    const Optimizer<T>& optimizer() const {
+        require_compiled("optimizer");
+        return *optimizer_;
+    }
     const Loss<T>& loss() const {
         require_compiled("loss");
         return *loss_;
     }
 
     std::uint64_t seed() const { return seed_; }
+
+    /// Asks a running fit to stop after the current batch (for callbacks).
+    void stop_training() { stop_requested_ = true; }
+
+    /// Writes the model to a .safetensors file (see neuro/model/persistence.hpp, which must be included).
+    template <class Path = std::filesystem::path>
+    void save(const Path& path, bool include_optimizer = false) const {
+        static_assert(detail::persistence_included<Path>::value,
+                      "Sequential::save needs #include <neuro/model/persistence.hpp>");
+        save_model(*this, std::filesystem::path(path), include_optimizer);
+    }
+    /// Fills the weights from a .safetensors file (see load_model_weights in neuro/model/persistence.hpp).
+    template <class Path = std::filesystem::path>
+    void load_weights(const Path& path) {
+        static_assert(detail::persistence_included<Path>::value,
+                      "Sequential::load_weights needs #include <neuro/model/persistence.hpp>");
+        load_model_weights(*this, std::filesystem::path(path));
+    }
+    /// The model saved in a .safetensors file (see load_model in neuro/model/persistence.hpp).
+    template <class Path = std::filesystem::path>
+    static Sequential load(const Path& path) {
+        static_assert(detail::persistence_included<Path>::value,
+                      "Sequential::load needs #include <neuro/model/persistence.hpp>");
+        return load_model<T>(std::filesystem::path(path));
+    }
 
 private:
     /// Rows [begin, end) of a data set held as x (N x F) and y (N x targets).
@@ -292,7 +359,7 @@ private:
     }
 
     template <class X, class Y>
-    History fit_split(const X& x, const Y& y, const FitOptions& options) {
+    History fit_split(const X& x, const Y& y, const FitOptions& options, const Callbacks& callbacks) {
         require_compiled("fit");
         if (!(options.validation_split >= 0 && options.validation_split < 1))
             fail("fit: validation_split must be in [0, 1), got {}", options.validation_split);
@@ -305,42 +372,113 @@ private:
         if (options.validation_split > 0 && training_rows == x.rows())
             fail("fit: validation_split = {} of {} samples leaves no validation samples", options.validation_split,
                  x.rows());
-        if (training_rows == x.rows()) return train(Data<X, Y>{x, y, 0, x.rows()}, static_cast<const Data<X, Y>*>(nullptr), options);
         const Data<X, Y> validation{x, y, training_rows, x.rows()};
-        return train(Data<X, Y>{x, y, 0, training_rows}, &validation, options);
+        return train(Data<X, Y>{x, y, 0, training_rows}, training_rows < x.rows() ? &validation : nullptr, options,
+                     callbacks);
     }
 
     template <class X, class Y, class Validation>
-    History train(const Data<X, Y>& data, const Validation* validation, const FitOptions& options) {
-        check_options(options);
+    History train(const Data<X, Y>& data, const Validation* validation, const FitOptions& options,
+                  const Callbacks& user_callbacks) {
+        check_options(options, user_callbacks);
         const Index targets = loss_->target_width(output_width(data.x.cols()));
         const Index batch_size = std::min(options.batch_size, data.rows());
         training_workspace_.reserve(layers_, data.x.cols(), targets, batch_size, true);
         Workspace<T> validation_workspace;
 
-        Random random(options.seed);
-        std::vector<Index> order(static_cast<std::size_t>(data.rows()));
-        std::iota(order.begin(), order.end(), data.begin);
-        History history;
-        history.loss.reserve(static_cast<std::size_t>(options.epochs));
-        if (validation) history.val_loss.reserve(static_cast<std::size_t>(options.epochs));
-
-        for (int epoch = 0; epoch < options.epochs; ++epoch) {
-            if (options.shuffle) random.shuffle(std::span<Index>(order));
-            double loss_sum = 0;
-            for (Index start = 0; start < data.rows(); start += batch_size) {
-                const Index batch = std::min(batch_size, data.rows() - start);
-                const std::span<const Index> rows(order.data() + start, static_cast<std::size_t>(batch));
-                gather_rows(data.x, rows, training_workspace_.activation(0, batch));
-                gather_rows(data.y, rows, training_workspace_.targets(targets, batch));
-                loss_sum += forward_backward(batch, targets, random) * static_cast<double>(batch);
-                optimizer_->step(parameters(), gradients());
-            }
-            history.loss.push_back(loss_sum / static_cast<double>(data.rows()));
-            if (validation) history.val_loss.push_back(mean_loss(*validation, validation_workspace, batch_size));
-            if (options.verbose > 0) report_epoch(epoch, options.epochs, history);
+        Callbacks callbacks = user_callbacks;
+        std::optional<ProgressLogger<T>> progress;
+        if (options.verbose > 0) {
+            std::ostream& out = options.output ? *options.output : std::cout;
+            callbacks.push_back(&progress.emplace(out, ProgressLogger<T>::is_terminal(out)));
         }
+        const TrainingPlan plan{options.initial_epoch, options.epochs, (data.rows() + batch_size - 1) / batch_size,
+                                batch_size, data.rows(), validation ? validation->rows() : 0};
+
+        std::vector<Index> order(static_cast<std::size_t>(data.rows()));
+        History history;
+        const auto planned_epochs = static_cast<std::size_t>(std::max(0, options.epochs - options.initial_epoch));
+        history.loss.reserve(planned_epochs);
+        if (validation) history.val_loss.reserve(planned_epochs);
+        Logs logs{{"loss", 0.0}};
+        if (validation) logs.emplace("val_loss", 0.0);
+        Logs batch_logs{{"loss", 0.0}};  // a batch has no validation figures
+        // The outputs of each epoch, row by row as the data, for the metrics (empty without).
+        const Index outputs = output_width(data.x.cols());
+        training_outputs_.resize(metrics_.empty() ? 0 : data.rows(), outputs);
+        Matrix<T> validation_outputs(metrics_.empty() || !validation ? 0 : validation->rows(), outputs);
+
+        stop_requested_ = false;
+        for (auto* callback : callbacks) callback->on_train_begin(*this, plan);
+        for (int epoch = options.initial_epoch; epoch < options.epochs && !stop_requested_; ++epoch) {
+            for (auto* callback : callbacks) callback->on_epoch_begin(*this, epoch);
+            const auto loss = train_epoch(data, targets, batch_size, epoch, options, callbacks, order, batch_logs);
+            if (!loss) break;  // diverged, and a callback asked to stop quietly
+            history.loss.push_back(*loss);
+            logs.find("loss")->second = *loss;
+            if (!metrics_.empty())
+                metrics_.compute(data.y.middleRows(data.begin, data.rows()), training_outputs_, "", logs);
+            if (validation) {
+                history.val_loss.push_back(
+                    mean_loss(*validation, validation_workspace, batch_size, validation_outputs));
+                logs.find("val_loss")->second = history.val_loss.back();
+                if (!metrics_.empty())
+                    metrics_.compute(validation->y.middleRows(validation->begin, validation->rows()),
+                                     validation_outputs, "val_", logs);
+            }
+            for (const auto& [name, value] : logs)
+                if (name != "loss" && name != "val_loss") history.metrics[name].push_back(value);
+            for (auto* callback : callbacks) callback->on_epoch_end(*this, epoch, logs);
+        }
+        for (auto* callback : callbacks) callback->on_train_end(*this, logs);
         return history;
+    }
+
+    /// One pass over the training data in a fresh permutation drawn from (seed, epoch), so
+    /// that a fit resumed at any epoch sees the batches an uninterrupted one would. Returns
+    /// the batch-size-weighted mean loss of the batches run, or nullopt when the loss stopped
+    /// being finite and a callback asked for a quiet stop (otherwise that throws).
+    template <class X, class Y>
+    std::optional<double> train_epoch(const Data<X, Y>& data, Index targets, Index batch_size, int epoch,
+                                      const FitOptions& options, const Callbacks& callbacks,
+                                      std::vector<Index>& order, Logs& batch_logs) {
+        Random random(options.seed + 0x9e3779b97f4a7c15ULL * static_cast<std::uint64_t>(epoch + 1));
+        std::iota(order.begin(), order.end(), data.begin);
+        if (options.shuffle) random.shuffle(std::span<Index>(order));
+        double loss_sum = 0;
+        Index samples = 0;
+        for (Index start = 0, batch_index = 0; start < data.rows() && !stop_requested_; start += batch_size, ++batch_index) {
+            for (auto* callback : callbacks) callback->on_batch_begin(*this, epoch, batch_index);
+            const Index batch = std::min(batch_size, data.rows() - start);
+            const std::span<const Index> rows(order.data() + start, static_cast<std::size_t>(batch));
+            gather_rows(data.x, rows, training_workspace_.activation(0, batch));
+            gather_rows(data.y, rows, training_workspace_.targets(targets, batch));
+            const double loss = forward_backward(batch, targets, random);
+            if (training_outputs_.size() > 0) record_outputs(batch, rows, data.begin);
+            if (!std::isfinite(loss) || !gradients_.allFinite()) {
+                if (std::ranges::none_of(callbacks, [](auto* c) { return c->stops_on_non_finite_loss(); }))
+                    fail("fit: {} at epoch {}, batch {}: training diverged. The model keeps the weights of the "
+                         "last finite step; try a lower learning rate, gradient clipping (optimizer().set_clip_norm) "
+                         "or scaled inputs",
+                         std::isfinite(loss) ? std::string("a gradient became non-finite")
+                                             : fmt::format("the loss became {}", loss),
+                         epoch + 1, batch_index + 1);
+                stop_requested_ = true;
+                return std::nullopt;
+            }
+            optimizer_->step(parameters(), gradients());
+            // Finite loss and gradient, yet the update overflowed (a learning rate far too high):
+            // the old weights are gone, so say so rather than train on or return infinities.
+            if (!parameters_.allFinite())
+                fail("fit: the update at epoch {}, batch {} overflowed the weights to non-finite values although "
+                     "the loss and gradient were finite; the learning rate ({}) is far too high",
+                     epoch + 1, batch_index + 1, optimizer_->learning_rate());
+            loss_sum += loss * static_cast<double>(batch);
+            samples += batch;
+            batch_logs.find("loss")->second = loss_sum / static_cast<double>(samples);
+            for (auto* callback : callbacks) callback->on_batch_end(*this, epoch, batch_index, batch_logs);
+        }
+        return loss_sum / static_cast<double>(samples);
     }
 
     /// Forward and backward for the batch already gathered in the training workspace;
@@ -372,9 +510,28 @@ private:
         return loss + regularization_penalty();
     }
 
-    /// Mean loss over data (including regularization), in batches through workspace.
+    /// Copies the batch's outputs (probabilities: a fused last layer, which training skips, is
+    /// applied here) into training_outputs_, at the rows the samples came from.
+    void record_outputs(Index batch, std::span<const Index> rows, Index first_row) {
+        const std::size_t count = layers_.size();
+        if (loss_->fuses_with(*layers_.back()))
+            layers_.back()->forward(read_only(training_workspace_.activation(count - 1, batch)),
+                                    training_workspace_.activation(count, batch));
+        const auto output = training_workspace_.activation(count, batch);
+        for (std::size_t j = 0; j < rows.size(); ++j)
+            training_outputs_.row(rows[j] - first_row) = output.col(static_cast<Index>(j)).transpose();
+    }
+
+    /// Mean loss over data (including regularization), in batches through workspace; with a
+    /// non-empty `outputs` (rows x outputs), also the model's outputs, as predict gives them.
     template <class X, class Y>
     double mean_loss(const Data<X, Y>& data, Workspace<T>& workspace, Index batch_size) const {
+        Matrix<T> no_outputs;
+        return mean_loss(data, workspace, batch_size, no_outputs);
+    }
+
+    template <class X, class Y>
+    double mean_loss(const Data<X, Y>& data, Workspace<T>& workspace, Index batch_size, Matrix<T>& outputs) const {
         const Index targets = loss_->target_width(output_width(data.x.cols()));
         const bool fused = loss_->fuses_with(*layers_.back());
         const std::size_t last = fused ? layers_.size() - 1 : layers_.size();
@@ -390,6 +547,9 @@ private:
             const auto target = read_only(workspace.targets(targets, batch));
             const T loss = fused ? loss_->value_from_logits(output, target) : loss_->value(output, target);
             total += static_cast<double>(loss) * static_cast<double>(batch);
+            if (outputs.size() == 0) continue;
+            if (fused) layers_.back()->forward(output, workspace.activation(layers_.size(), batch));
+            outputs.middleRows(start, batch) = workspace.activation(layers_.size(), batch).transpose();
         }
         return total / static_cast<double>(data.rows()) + regularization_penalty();
     }
@@ -459,9 +619,11 @@ private:
         if (batch_size < 1) fail("{}: batch_size must be at least 1, got {}", operation, batch_size);
     }
 
-    void check_options(const FitOptions& options) const {
+    void check_options(const FitOptions& options, const Callbacks& callbacks) const {
         check_batch_size(options.batch_size, "fit");
         if (options.epochs < 0) fail("fit: epochs must be >= 0, got {}", options.epochs);
+        if (options.initial_epoch < 0) fail("fit: initial_epoch must be >= 0, got {}", options.initial_epoch);
+        if (std::ranges::find(callbacks, nullptr) != callbacks.end()) fail("fit: a callback pointer is null");
     }
 
     /// Messages read "<operation>: <part>X has ...", part being "" or "validation ".
@@ -501,13 +663,6 @@ private:
                     fail("{}: {}y at row {}, column {} is {}: {}", operation, part, r, c, y(r, c), *why);
     }
 
-    static void report_epoch(int epoch, int epochs, const History& history) {
-        std::string line = fmt::format("Epoch {}/{} - loss: {:.4f}", epoch + 1, epochs, history.loss.back());
-        if (!history.val_loss.empty()) line += fmt::format(" - val_loss: {:.4f}", history.val_loss.back());
-        fmt::print("{}\n", line);
-        std::fflush(stdout);
-    }
-
     std::uint64_t seed_;
     Random random_;  // draws initial weights as layers are added
     std::vector<std::unique_ptr<Layer<T>>> layers_;
@@ -520,6 +675,9 @@ private:
     std::unique_ptr<Optimizer<T>> optimizer_;
     std::unique_ptr<Loss<T>> loss_;
     Workspace<T> training_workspace_;
+    MetricSet metrics_;
+    Matrix<T> training_outputs_;  // an epoch's outputs, for the metrics
+    bool stop_requested_ = false;
 };
 
 }  // namespace neuro

@@ -15,6 +15,11 @@ public:
     std::string type_name() const override { return "Adagrad"; }
     std::unique_ptr<Optimizer<T>> clone() const override { return std::make_unique<Adagrad>(*this); }
 
+    std::map<std::string, double> settings() const override { return this->common_settings(); }
+    std::vector<std::pair<std::string, VectorView<T>>> state() override {
+        return {{"squared_sum", this->view(squared_sum_)}};
+    }
+
 protected:
     void reset_state(Index count) override { squared_sum_ = Vector<T>::Zero(count); }
 

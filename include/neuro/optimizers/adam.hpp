@@ -22,6 +22,15 @@ public:
     T beta2() const { return beta2_; }
     T eps() const { return eps_; }
 
+    std::map<std::string, double> settings() const override {
+        auto values = this->common_settings();
+        values.insert({{"beta1", beta1_}, {"beta2", beta2_}, {"eps", eps_}});
+        return values;
+    }
+    std::vector<std::pair<std::string, VectorView<T>>> state() override {
+        return {{"first_moment", this->view(first_moment_)}, {"second_moment", this->view(second_moment_)}};
+    }
+
 protected:
     // For AdamW, so that its errors carry its own name.
     Adam(const char* name, T lr, T beta1, T beta2, T eps)
@@ -69,6 +78,12 @@ public:
     std::string type_name() const override { return "AdamW"; }
     std::unique_ptr<Optimizer<T>> clone() const override { return std::make_unique<AdamW>(*this); }
     T weight_decay() const { return weight_decay_; }
+
+    std::map<std::string, double> settings() const override {
+        auto values = Adam<T>::settings();
+        values.insert({"weight_decay", weight_decay_});
+        return values;
+    }
 
 protected:
     void update(VectorView<T> values, ConstVectorView<T> gradients) override {

@@ -6,7 +6,10 @@
 
 #include <cmath>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <utility>
+#include <vector>
 #include <string>
 
 namespace neuro {
@@ -52,6 +55,20 @@ public:
     Index state_size() const { return state_size_; }
     std::int64_t steps() const { return steps_; }
 
+    /// The hyperparameters that, with type_name(), rebuild this optimizer (saved with a
+    /// model); always includes "lr" and "clip_norm".
+    virtual std::map<std::string, double> settings() const = 0;
+
+    /// Named views of the per-parameter state (moments, accumulators), each of state_size()
+    /// or 0 elements, to save and, written back after reset, to resume training exactly.
+    virtual std::vector<std::pair<std::string, VectorView<T>>> state() { return {}; }
+
+    /// Sets the step count (it drives Adam's bias correction) when resuming from a checkpoint.
+    void set_steps(std::int64_t steps) {
+        if (steps < 0) fail("{}: the step count must be >= 0, got {}", type_name(), steps);
+        steps_ = steps;
+    }
+
     /// Clips gradients (in place) when clipping is on, then updates values in place.
     void step(VectorView<T> values, VectorView<T> gradients) {
         if (values.size() != state_size_ || gradients.size() != state_size_)
@@ -79,6 +96,13 @@ protected:
     virtual void update(VectorView<T> values, ConstVectorView<T> gradients) = 0;
 
     T lr() const { return static_cast<T>(learning_rate_); }
+
+    /// settings() entries common to every optimizer.
+    std::map<std::string, double> common_settings() const {
+        return {{"lr", learning_rate_}, {"clip_norm", clip_norm_}};
+    }
+
+    static VectorView<T> view(Vector<T>& vector) { return VectorView<T>(vector.data(), vector.size()); }
 
     static void require(bool condition, const char* optimizer, const char* what, double value) {
         if (!condition) fail("{}: {}, got {}", optimizer, what, value);

@@ -27,6 +27,15 @@ public:
     T eps() const { return eps_; }
     T momentum() const { return momentum_; }
 
+    std::map<std::string, double> settings() const override {
+        auto values = this->common_settings();
+        values.insert({{"alpha", alpha_}, {"eps", eps_}, {"momentum", momentum_}});
+        return values;
+    }
+    std::vector<std::pair<std::string, VectorView<T>>> state() override {
+        return {{"square_average", this->view(square_average_)}, {"velocity", this->view(velocity_)}};
+    }
+
 protected:
     void reset_state(Index count) override {
         square_average_ = Vector<T>::Zero(count);

@@ -22,6 +22,13 @@ public:
     T momentum() const { return momentum_; }
     bool nesterov() const { return nesterov_; }
 
+    std::map<std::string, double> settings() const override {
+        auto values = this->common_settings();
+        values.insert({{"momentum", momentum_}, {"nesterov", nesterov_ ? 1.0 : 0.0}});
+        return values;
+    }
+    std::vector<std::pair<std::string, VectorView<T>>> state() override { return {{"velocity", this->view(velocity_)}}; }
+
 protected:
     void reset_state(Index count) override { velocity_ = Vector<T>::Zero(momentum_ > 0 ? count : 0); }
 

@@ -1,0 +1,56 @@
+// W2 "fashion" trained with neuro: the Fashion-MNIST MLP. Times model.fit alone (loading the
+// data is not timed) and prints one JSON object with the training throughput and the
+// accuracy on the 10000 test images.
+
+#include "harness.hpp"
+#include "workloads.hpp"
+
+#include <string_view>
+
+namespace {
+
+constexpr std::string_view usage = R"(usage: bench_w2 [--threads N] [--repeats R] [--epochs E]
+
+Trains W2 (Dense 784-512-256-10, Adam 1e-3, categorical cross-entropy, batch 128) on the
+60000 Fashion-MNIST training images R times from the same weights, and prints one JSON
+object: the median fit time, training samples per second and the test accuracy.
+Fashion-MNIST comes from Debian's dataset-fashion-mnist package.
+
+  --threads N   threads for Eigen's matrix products (default 1; needs OpenMP)
+  --repeats R   timed runs (default 3)
+  --epochs E    epochs per run (default 1, the speed measure; 5 for the accuracy measure)
+)";
+
+/// Each row's most probable class.
+neuro::Vector<float> predicted_classes(const neuro::Matrix<float>& probabilities) {
+    neuro::Vector<float> classes(probabilities.rows());
+    for (neuro::Index i = 0; i < probabilities.rows(); ++i) {
+        neuro::Index best = 0;
+        probabilities.row(i).maxCoeff(&best);
+        classes[i] = float(best);
+    }
+    return classes;
+}
+
+void run(const bench::Options& options) {
+    const int threads = bench::use_threads(options.threads);
+    const auto data = neuro::load_fashion_mnist<float>();
+    const auto runs = bench::time_repeats(options.repeats, bench::w2_model, [&](neuro::Sequential<float>& model) {
+        return model.fit(data.train.x, data.train.y, bench::fit_options(bench::w2, options.epochs));
+    });
+    const double samples = double(data.train.x.rows()) * options.epochs;
+    auto json = bench::report("W2", "neuro", threads, runs.seconds);
+    json["epochs"] = options.epochs;
+    json["samples_per_second"] = samples / json["median_seconds"].get<double>();
+    json["final_loss"] = runs.result.loss.back();
+    json["final_accuracy"] =
+        neuro::metrics::accuracy(data.test.y.col(0), predicted_classes(runs.model.predict(data.test.x)));
+    json["accuracy_on"] = "test";
+    bench::print(json);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    return bench::run(argc, argv, usage, {.epochs = bench::w2.epochs}, true, run);
+}
