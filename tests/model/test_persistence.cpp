@@ -682,9 +682,10 @@ namespace {
 template <class A, class B>
 bool same_bits(const A& a, const B& b) {
     static_assert(std::is_same_v<typename A::Scalar, typename B::Scalar>);
-    return a.rows() == b.rows() && a.cols() == b.cols() &&
-           std::memcmp(a.derived().data(), b.derived().data(), sizeof(typename A::Scalar) * std::size_t(a.size())) ==
-               0;
+    if (a.rows() != b.rows() || a.cols() != b.cols()) return false;
+    // memcmp must not see the null data pointer of an empty vector, even for zero bytes.
+    return a.size() == 0 ||
+           std::memcmp(a.derived().data(), b.derived().data(), sizeof(typename A::Scalar) * std::size_t(a.size())) == 0;
 }
 
 bool same_state(const neuro::FittedState& a, const neuro::FittedState& b) {
