@@ -287,6 +287,15 @@ TEMPLATE_TEST_CASE("fit allocates as much for five epochs as for one", "[allocat
     options.seed = 5;
     SECTION("without validation") { options.validation_split = 0; }
     SECTION("with validation_split 0.2") { options.validation_split = 0.2; }
+    SECTION("with sample and class weights and every augmentation") {
+        options.sample_weight.assign(100, 0.5);
+        options.class_weight = {{1, 2.0}};
+        options.augmentation = {.gaussian_noise = 0.1,
+                                .mixup_alpha = 0.2,
+                                .image = {2, 5, 1},
+                                .max_shift = 1,
+                                .horizontal_flip = true};
+    }
 
     // Copies made before counting: both start with no buffers.
     auto one_epoch = base;

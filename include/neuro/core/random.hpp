@@ -52,6 +52,30 @@ public:
         return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
     }
 
+    /// Gamma(shape, 1), shape > 0: Marsaglia and Tsang's squeeze method, with the
+    /// shape + 1 boost and U^(1/shape) for shapes below 1.
+    double gamma(double shape) {
+        if (!(shape > 0) || !std::isfinite(shape)) fail("Random::gamma: the shape must be positive, got {}", shape);
+        if (shape < 1) return gamma(shape + 1) * std::pow(1.0 - uniform(), 1.0 / shape);
+        const double d = shape - 1.0 / 3.0;
+        const double c = 1.0 / std::sqrt(9.0 * d);
+        for (;;) {
+            const double x = normal();
+            const double v_root = 1.0 + c * x;
+            if (v_root <= 0) continue;
+            const double v = v_root * v_root * v_root;
+            const double u = 1.0 - uniform();  // (0, 1]: log stays finite
+            if (std::log(u) < 0.5 * x * x + d - d * v + d * std::log(v)) return d * v;
+        }
+    }
+
+    /// Beta(a, b), a, b > 0, as X / (X + Y) with X ~ Gamma(a), Y ~ Gamma(b).
+    double beta(double a, double b) {
+        const double x = gamma(a);
+        const double y = gamma(b);
+        return x + y > 0 ? x / (x + y) : 0.5;  // both can underflow to 0 for tiny shapes
+    }
+
     /// Uniform integer in [0, bound), bound > 0 (checked): draws above the largest multiple
     /// of bound are rejected so that every value is equally likely.
     std::uint64_t below(std::uint64_t bound) {

@@ -2,9 +2,12 @@
 // FitOptions: how Sequential::fit trains.
 
 #include "neuro/core/types.hpp"
+#include "neuro/preprocessing/augment.hpp"
 
 #include <cstdint>
 #include <iosfwd>
+#include <map>
+#include <vector>
 
 namespace neuro {
 
@@ -21,6 +24,12 @@ struct FitOptions {
                                    ///< line per epoch)
     int initial_epoch = 0;         ///< the epoch to start at, when resuming (Keras' meaning)
     std::ostream* output = nullptr;  ///< where progress goes; nullptr: std::cout
+    std::vector<double> sample_weight{};     ///< one weight per row of x (Keras' sample_weight);
+                                             ///< empty: every sample weighs 1
+    std::map<Index, double> class_weight{};  ///< class -> weight (Keras' class_weight); classes
+                                             ///< left out weigh 1. Both scale the training loss
+                                             ///< only: validation and evaluate stay unweighted
+    Augmentation augmentation{};             ///< what is done to each training batch (off)
 };
 
 }  // namespace neuro

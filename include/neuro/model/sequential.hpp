@@ -9,11 +9,13 @@
 #include "neuro/layers/dense.hpp"
 #include "neuro/layers/layer.hpp"
 #include "neuro/losses/loss.hpp"
+#include "neuro/losses/sample_weighting.hpp"
 #include "neuro/metrics/training_metrics.hpp"
 #include "neuro/model/fit_options.hpp"
 #include "neuro/model/history.hpp"
 #include "neuro/model/workspace.hpp"
 #include "neuro/optimizers/optimizer.hpp"
+#include "neuro/preprocessing/augment.hpp"
 
 #include <fmt/format.h>
 
@@ -341,6 +343,12 @@ private:
     template <class X, class Y>
     Data(const X&, const Y&, Index, Index) -> Data<X, Y>;
 
+    /// What fit does to each gathered batch beyond the forward and backward pass.
+    struct BatchSetup {
+        std::vector<T> sample_weights;  // one per row of the data (empty: unweighted)
+        BatchAugmenter<T> augmenter;
+    };
+
     template <class X, class Y>
     double gradients_on_batch(const X& x, const Y& y, const char* operation) {
         require_compiled(operation);
@@ -385,6 +393,11 @@ private:
         const Index batch_size = std::min(options.batch_size, data.rows());
         training_workspace_.reserve(layers_, data.x.cols(), targets, batch_size, true);
         Workspace<T> validation_workspace;
+        const Index outputs = output_width(data.x.cols());
+        BatchSetup batches{training_sample_weights(data.y, options, outputs), BatchAugmenter<T>(options.augmentation)};
+        check_augmentation(options.augmentation, data.x.cols(), targets == outputs);
+        batches.augmenter.reserve(data.x.cols(), targets, batch_size);
+        batch_weights_.resize(batches.sample_weights.empty() ? 0 : static_cast<std::size_t>(batch_size));
 
         Callbacks callbacks = user_callbacks;
         std::optional<ProgressLogger<T>> progress;
@@ -404,7 +417,6 @@ private:
         if (validation) logs.emplace("val_loss", 0.0);
         Logs batch_logs{{"loss", 0.0}};  // a batch has no validation figures
         // The outputs of each epoch, row by row as the data, for the metrics (empty without).
-        const Index outputs = output_width(data.x.cols());
         training_outputs_.resize(metrics_.empty() ? 0 : data.rows(), outputs);
         Matrix<T> validation_outputs(metrics_.empty() || !validation ? 0 : validation->rows(), outputs);
 
@@ -412,7 +424,8 @@ private:
         for (auto* callback : callbacks) callback->on_train_begin(*this, plan);
         for (int epoch = options.initial_epoch; epoch < options.epochs && !stop_requested_; ++epoch) {
             for (auto* callback : callbacks) callback->on_epoch_begin(*this, epoch);
-            const auto loss = train_epoch(data, targets, batch_size, epoch, options, callbacks, order, batch_logs);
+            const auto loss =
+                train_epoch(data, targets, batch_size, epoch, options, callbacks, batches, order, batch_logs);
             if (!loss) break;  // diverged, and a callback asked to stop quietly
             history.loss.push_back(*loss);
             logs.find("loss")->second = *loss;
@@ -440,7 +453,7 @@ private:
     /// being finite and a callback asked for a quiet stop (otherwise that throws).
     template <class X, class Y>
     std::optional<double> train_epoch(const Data<X, Y>& data, Index targets, Index batch_size, int epoch,
-                                      const FitOptions& options, const Callbacks& callbacks,
+                                      const FitOptions& options, const Callbacks& callbacks, BatchSetup& batches,
                                       std::vector<Index>& order, Logs& batch_logs) {
         Random random(options.seed + 0x9e3779b97f4a7c15ULL * static_cast<std::uint64_t>(epoch + 1));
         std::iota(order.begin(), order.end(), data.begin);
@@ -453,7 +466,11 @@ private:
             const std::span<const Index> rows(order.data() + start, static_cast<std::size_t>(batch));
             gather_rows(data.x, rows, training_workspace_.activation(0, batch));
             gather_rows(data.y, rows, training_workspace_.targets(targets, batch));
-            const double loss = forward_backward(batch, targets, random);
+            const std::span<T> weights = gather_weights(batches.sample_weights, rows);
+            if (batches.augmenter.enabled())
+                batches.augmenter.apply(training_workspace_.activation(0, batch),
+                                        training_workspace_.targets(targets, batch), weights, random);
+            const double loss = forward_backward(batch, targets, random, weights);
             if (training_outputs_.size() > 0) record_outputs(batch, rows, data.begin);
             if (!std::isfinite(loss) || !gradients_.allFinite()) {
                 if (std::ranges::none_of(callbacks, [](auto* c) { return c->stops_on_non_finite_loss(); }))
@@ -482,9 +499,10 @@ private:
     }
 
     /// Forward and backward for the batch already gathered in the training workspace;
-    /// returns its loss including regularization. After a Sigmoid or Softmax that the loss
-    /// fuses with, that last layer is skipped and the loss is taken from the logits.
-    double forward_backward(Index batch, Index targets, Random& random) {
+    /// returns its loss including regularization, each sample's share scaled by its weight
+    /// when `weights` is not empty. After a Sigmoid or Softmax that the loss fuses with, that
+    /// last layer is skipped and the loss is taken from the logits.
+    double forward_backward(Index batch, Index targets, Random& random, std::span<const T> weights = {}) {
         Workspace<T>& ws = training_workspace_;
         const std::size_t count = layers_.size();
         const bool fused = loss_->fuses_with(*layers_.back());
@@ -494,13 +512,15 @@ private:
         const auto target = read_only(ws.targets(targets, batch));
         const auto output = read_only(ws.activation(last, batch));
         double loss;
-        if (fused) {
-            loss = loss_->value_from_logits(output, target);
+        if (!weights.empty())
+            loss = weighted_loss(*loss_, fused, output, target, weights);
+        else
+            loss = fused ? loss_->value_from_logits(output, target) : loss_->value(output, target);
+        if (fused)
             loss_->gradient_from_logits(output, target, ws.gradient(last, batch));
-        } else {
-            loss = loss_->value(output, target);
+        else
             loss_->gradient(output, target, ws.gradient(last, batch));
-        }
+        if (!weights.empty()) weight_gradient(ws.gradient(last, batch), weights);
         for (std::size_t i = last; i-- > 0;) {
             if (i == 0 && layers_[0]->parameter_count() == 0) break;  // nothing left to compute
             auto input_gradient = i == 0 ? MatrixView<T>(nullptr, 0, 0) : ws.gradient(i, batch);
@@ -558,6 +578,21 @@ private:
         double penalty = 0;
         for (const auto& layer : layers_) penalty += layer->regularization_penalty();
         return penalty;
+    }
+
+    /// One weight per row of y from options' sample and class weights; empty when neither is set.
+    template <class Y>
+    std::vector<T> training_sample_weights(const Y& y, const FitOptions& options, Index outputs) const {
+        if (options.sample_weight.empty() && options.class_weight.empty()) return {};
+        return combine_sample_weights<T>(options.sample_weight, options.class_weight, y, *loss_, outputs);
+    }
+
+    /// The weights of the batch's rows, in batch_weights_; empty when unweighted.
+    std::span<T> gather_weights(const std::vector<T>& sample_weights, std::span<const Index> rows) {
+        if (sample_weights.empty()) return {};
+        for (std::size_t j = 0; j < rows.size(); ++j)
+            batch_weights_[j] = sample_weights[static_cast<std::size_t>(rows[j])];
+        return std::span<T>(batch_weights_.data(), rows.size());
     }
 
     /// Copies the given rows of source (N x W) into destination (W x rows) as columns.
@@ -677,6 +712,7 @@ private:
     Workspace<T> training_workspace_;
     MetricSet metrics_;
     Matrix<T> training_outputs_;  // an epoch's outputs, for the metrics
+    std::vector<T> batch_weights_;  // the sample weights of the batch being trained on
     bool stop_requested_ = false;
 };
 

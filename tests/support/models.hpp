@@ -1,0 +1,50 @@
+#pragma once
+// Data and models that many tests train on: seeded normal matrices, a separable 0/1 label,
+// small classifiers and quiet FitOptions.
+
+#include <neuro/neuro.hpp>
+
+#include <cstdint>
+
+namespace neuro::testing {
+
+/// rows x cols of standard normal draws from `seed`.
+template <class T>
+Matrix<T> random_matrix(Index rows, Index cols, std::uint64_t seed) {
+    Random random(seed);
+    Matrix<T> m(rows, cols);
+    for (Index c = 0; c < cols; ++c)
+        for (Index r = 0; r < rows; ++r) m(r, c) = static_cast<T>(random.normal());
+    return m;
+}
+
+/// 1 where x's first column exceeds its second: a linearly separable label (N x 1).
+template <class T>
+Matrix<T> separable_labels(const Matrix<T>& x) {
+    Matrix<T> y(x.rows(), 1);
+    for (Index i = 0; i < x.rows(); ++i) y(i, 0) = x(i, 0) > x(i, 1) ? T(1) : T(0);
+    return y;
+}
+
+/// inputs-16-1: Dense ReLU Dense Sigmoid, weights drawn from `seed`.
+template <class T>
+Sequential<T> small_binary_classifier(Index inputs, std::uint64_t seed = 5) {
+    Sequential<T> model(seed);
+    model.add(Dense<T>(inputs, 16));
+    model.add(ReLU<T>());
+    model.add(Dense<T>(16, 1));
+    model.add(Sigmoid<T>());
+    return model;
+}
+
+/// Silent options for `epochs` epochs of batches of `batch_size`.
+inline FitOptions quiet_options(int epochs, Index batch_size, std::uint64_t seed = 1) {
+    FitOptions options;
+    options.epochs = epochs;
+    options.batch_size = batch_size;
+    options.seed = seed;
+    options.verbose = 0;
+    return options;
+}
+
+}  // namespace neuro::testing
