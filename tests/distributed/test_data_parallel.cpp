@@ -109,8 +109,12 @@ void check_matches_one_process(Index rows, Index batch_size) {
 
     auto model = classifier<T>();
     model.set_communicator(&world());
-    // Different starting weights off rank 0: fit must replace them by rank 0's.
-    if (world().rank() != 0) model.parameters()[0] += T(1);
+    // Different weights and optimizer state off rank 0: fit must replace them by rank 0's.
+    if (world().rank() != 0) {
+        model.parameters()[0] += T(1);
+        model.optimizer().state().front().second[0] = T(1);
+        model.optimizer().set_steps(5);
+    }
     int steps = 0;
     int steps_with_different_weights = 0;
     neuro::LambdaCallback<T> check_ranks;

@@ -226,7 +226,8 @@ public:
     /// functions in the same order. Ensures: see "Data-parallel training with MPI" in the
     /// README: fit broadcasts rank 0's weights and optimizer state, then keeps the weights
     /// bit-identical on every rank; a world of one rank trains exactly as without one.
-    /// train_on_batch and compute_gradients stay local to each rank.
+    /// train_on_batch and compute_gradients stay local to each rank. Copies of the model
+    /// share the communicator.
     void set_communicator(Communicator* communicator) { communicator_ = communicator; }
     Communicator* communicator() const { return communicator_; }
 
