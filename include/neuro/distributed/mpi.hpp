@@ -7,8 +7,6 @@
 
 #include <mpi.h>
 
-#include <fmt/format.h>
-
 #include <climits>
 #include <cstddef>
 #include <cstdio>
