@@ -19,6 +19,8 @@ packages=(
   catch2
   libbenchmark-dev
   pkg-config
+  libopenmpi-dev
+  openmpi-bin
 )
 
 missing=()

@@ -5,6 +5,8 @@
 // epoch, the test loss and accuracy, the training speed in samples per second (the fit alone)
 // and the classification report of the test set (or one JSON object, --json).
 
+#include "w2_model.hpp"
+
 #include <neuro/neuro.hpp>
 
 #include <fmt/format.h>
@@ -30,8 +32,8 @@
 
 namespace {
 
-constexpr neuro::Index batch_size = 128;
-constexpr float learning_rate = 1e-3f;
+using w2::batch_size;
+using w2::learning_rate;
 
 constexpr std::string_view usage = R"(usage: fashion_mnist [options]
 
@@ -159,18 +161,6 @@ void keep_first(neuro::Dataset<float>& part, neuro::Index samples) {
     part.y.conservativeResize(kept, Eigen::NoChange);
 }
 
-neuro::Sequential<float> build_model(std::uint64_t seed) {
-    neuro::Sequential<float> model(seed);
-    model.add(neuro::Dense<float>(784, 512))
-        .add(neuro::ReLU<float>())
-        .add(neuro::Dense<float>(512, 256))
-        .add(neuro::ReLU<float>())
-        .add(neuro::Dense<float>(256, 10))
-        .add(neuro::Softmax<float>());
-    model.compile(neuro::Adam<float>(learning_rate), neuro::SparseCategoricalCrossEntropy<float>(), {"accuracy"});
-    return model;
-}
-
 // ---------------------------------------------------------------------------
 // Training and results
 // ---------------------------------------------------------------------------
@@ -256,7 +246,7 @@ void run(const Options& options) {
     auto data = neuro::load_fashion_mnist<float>(options.data);
     const double load_seconds = seconds_since(load_start);
     if (options.train_samples) keep_first(data.train, *options.train_samples);
-    auto model = build_model(options.seed);
+    auto model = w2::model(options.seed);
     if (!options.json) {
         fmt::print("Fashion-MNIST from {} ({:.1f} s): {} training and {} test images of 28 x 28\n\n",
                    options.data.string(), load_seconds, data.train.samples(), data.test.samples());

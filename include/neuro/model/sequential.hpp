@@ -11,6 +11,7 @@
 #include "neuro/losses/loss.hpp"
 #include "neuro/losses/sample_weighting.hpp"
 #include "neuro/metrics/training_metrics.hpp"
+#include "neuro/model/communicator.hpp"
 #include "neuro/model/fit_options.hpp"
 #include "neuro/model/history.hpp"
 #include "neuro/model/workspace.hpp"
@@ -18,12 +19,15 @@
 #include "neuro/preprocessing/augment.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
 #include <concepts>
 #include <cstdint>
+#include <exception>
 #include <filesystem>
+#include <initializer_list>
 #include <iostream>
 #include <memory>
 #include <numeric>
@@ -89,7 +93,8 @@ public:
           input_layer_(other.input_layer_), output_width_(other.output_width_), compiled_layers_(other.compiled_layers_),
           parameters_(other.parameters_), gradients_(other.gradients_),
           optimizer_(other.optimizer_ ? other.optimizer_->clone() : nullptr),
-          loss_(other.loss_ ? other.loss_->clone() : nullptr), metrics_(other.metrics_) {
+          loss_(other.loss_ ? other.loss_->clone() : nullptr), metrics_(other.metrics_),
+          communicator_(other.communicator_) {
         for (const auto& layer : other.layers_) layers_.push_back(layer->clone());
         bind_layers();
     }
@@ -158,8 +163,10 @@ public:
     /// cross-entropy), holding out options.validation_split of the rows from the end.
     template <MatrixOf<T> X, MatrixOf<T> Y>
     History fit(const X& x, const Y& y, const FitOptions& options = {}, const Callbacks& callbacks = {}) {
-        return detail::with_storage(x, [&](const auto& xs) {
-            return detail::with_storage(y, [&](const auto& ys) { return fit_split(xs, ys, options, callbacks); });
+        return collectively([&] {
+            return detail::with_storage(x, [&](const auto& xs) {
+                return detail::with_storage(y, [&](const auto& ys) { return fit_split(xs, ys, options, callbacks); });
+            });
         });
     }
 
@@ -168,63 +175,63 @@ public:
     template <MatrixOf<T> X, MatrixOf<T> Y, MatrixOf<T> XV, MatrixOf<T> YV>
     History fit(const X& x, const Y& y, const XV& x_validation, const YV& y_validation,
                 const FitOptions& options = {}, const Callbacks& callbacks = {}) {
-        require_compiled("fit");
-        if (options.validation_split != 0)
-            fail("fit: pass either validation data or validation_split, not both (validation_split = {})",
-                 options.validation_split);
-        return detail::with_storage(x, [&](const auto& xs) {
-            return detail::with_storage(y, [&](const auto& ys) {
-                return detail::with_storage(x_validation, [&](const auto& xv) {
-                    return detail::with_storage(y_validation, [&](const auto& yv) {
-                        check_data(xv, yv, "fit", "validation ");
-                        const Data validation{xv, yv, 0, xv.rows()};
-                        check_data(xs, ys, "fit");
-                        return train(Data{xs, ys, 0, xs.rows()}, &validation, options, callbacks);
-                    });
+        return collectively([&] { return fit_validated(x, y, x_validation, y_validation, options, callbacks); });
+    }
+
+    /// The model's outputs for x (N x F): N x outputs, probabilities after Sigmoid/Softmax.
+    /// Training-only layers (dropout) are off. Const and safe to call from several threads.
+    /// Distributed (see set_communicator), each rank computes a share of the rows and every
+    /// rank returns all of them.
+    template <MatrixOf<T> X>
+    Matrix<T> predict(const X& x, Index batch_size = 256) const {
+        return collectively([&] {
+            require_layers("predict");
+            check_batch_size(batch_size, "predict");
+            return detail::with_storage(x, [&](const auto& xs) {
+                check_features(xs, "predict", "");
+                check_finite(xs, "predict", "X");
+                agree_on_shape({xs.rows(), xs.cols()});
+                Matrix<T> result(xs.rows(), output_width(xs.cols()));
+                const auto [first, rows] = shard(xs.rows());
+                if (distributed()) result.setZero();  // the other ranks' rows, for the sum
+                predict_rows(xs, first, first + rows, batch_size, result);
+                if (distributed()) communicator_->allreduce_sum(std::span<T>(result.data(), result.size()));
+                return result;
+            });
+        });
+    }
+
+    /// The mean loss over x and y (including regularization terms). Const and thread-safe.
+    /// Distributed, each rank evaluates a share of the rows and every rank returns the whole.
+    template <MatrixOf<T> X, MatrixOf<T> Y>
+    Evaluation evaluate(const X& x, const Y& y, Index batch_size = 256) const {
+        return collectively([&] {
+            require_compiled("evaluate");
+            check_batch_size(batch_size, "evaluate");
+            return detail::with_storage(x, [&](const auto& xs) {
+                return detail::with_storage(y, [&](const auto& ys) {
+                    check_data(xs, ys, "evaluate");
+                    agree_on_shape({xs.rows(), xs.cols()});
+                    Workspace<T> workspace;
+                    Matrix<T> outputs(metrics_.empty() ? 0 : xs.rows(), output_width(xs.cols()));
+                    Evaluation evaluation{mean_loss(Data{xs, ys, 0, xs.rows()}, workspace, batch_size, outputs), {}};
+                    if (!metrics_.empty()) metrics_.compute(ys, outputs, "", evaluation.metrics);
+                    return evaluation;
                 });
             });
         });
     }
 
-    /// The model's outputs for x (N x F): N x outputs, probabilities after Sigmoid/Softmax.
-    /// Training-only layers (dropout) are off. Const and safe to call from several threads.
-    template <MatrixOf<T> X>
-    Matrix<T> predict(const X& x, Index batch_size = 256) const {
-        require_layers("predict");
-        check_batch_size(batch_size, "predict");
-        return detail::with_storage(x, [&](const auto& xs) {
-            check_features(xs, "predict", "");
-            check_finite(xs, "predict", "X");
-            Matrix<T> result(xs.rows(), output_width(xs.cols()));
-            Workspace<T> workspace;
-            for (Index start = 0; start < xs.rows(); start += batch_size) {
-                const Index batch = std::min(batch_size, xs.rows() - start);
-                workspace.reserve(layers_, xs.cols(), 0, batch, false);
-                gather_rows(xs, start, batch, workspace.activation(0, batch));
-                for (std::size_t i = 0; i < layers_.size(); ++i)
-                    layers_[i]->forward(read_only(workspace.activation(i, batch)), workspace.activation(i + 1, batch));
-                result.middleRows(start, batch) = workspace.activation(layers_.size(), batch).transpose();
-            }
-            return result;
-        });
-    }
-
-    /// The mean loss over x and y (including regularization terms). Const and thread-safe.
-    template <MatrixOf<T> X, MatrixOf<T> Y>
-    Evaluation evaluate(const X& x, const Y& y, Index batch_size = 256) const {
-        require_compiled("evaluate");
-        check_batch_size(batch_size, "evaluate");
-        return detail::with_storage(x, [&](const auto& xs) {
-            return detail::with_storage(y, [&](const auto& ys) {
-                check_data(xs, ys, "evaluate");
-                Workspace<T> workspace;
-                Matrix<T> outputs(metrics_.empty() ? 0 : xs.rows(), output_width(xs.cols()));
-                Evaluation evaluation{mean_loss(Data{xs, ys, 0, xs.rows()}, workspace, batch_size, outputs), {}};
-                if (!metrics_.empty()) metrics_.compute(ys, outputs, "", evaluation.metrics);
-                return evaluation;
-            });
-        });
-    }
+    /// Makes fit, evaluate and predict run data-parallel over the ranks of `communicator`
+    /// (owned by the caller, e.g. a neuro::MpiCommunicator; nullptr: this process alone).
+    /// Requires: every rank builds the same model, passes the same data and calls the same
+    /// functions in the same order. Ensures: see "Data-parallel training with MPI" in the
+    /// README: fit broadcasts rank 0's weights and optimizer state, then keeps the weights
+    /// bit-identical on every rank; a world of one rank trains exactly as without one.
+    /// train_on_batch and compute_gradients stay local to each rank. Copies of the model
+    /// share the communicator.
+    void set_communicator(Communicator* communicator) { communicator_ = communicator; }
+    Communicator* communicator() const { return communicator_; }
 
     /// One optimizer step on the batch (x, y), all rows; returns the batch's loss.
     template <MatrixOf<T> X, MatrixOf<T> Y>
@@ -349,6 +356,27 @@ private:
         BatchAugmenter<T> augmenter;
     };
 
+    template <class X, class Y, class XV, class YV>
+    History fit_validated(const X& x, const Y& y, const XV& x_validation, const YV& y_validation,
+                          const FitOptions& options, const Callbacks& callbacks) {
+        require_compiled("fit");
+        if (options.validation_split != 0)
+            fail("fit: pass either validation data or validation_split, not both (validation_split = {})",
+                 options.validation_split);
+        return detail::with_storage(x, [&](const auto& xs) {
+            return detail::with_storage(y, [&](const auto& ys) {
+                return detail::with_storage(x_validation, [&](const auto& xv) {
+                    return detail::with_storage(y_validation, [&](const auto& yv) {
+                        check_data(xv, yv, "fit", "validation ");
+                        const Data validation{xv, yv, 0, xv.rows()};
+                        check_data(xs, ys, "fit");
+                        return train(Data{xs, ys, 0, xs.rows()}, &validation, options, callbacks);
+                    });
+                });
+            });
+        });
+    }
+
     template <class X, class Y>
     double gradients_on_batch(const X& x, const Y& y, const char* operation) {
         require_compiled(operation);
@@ -389,6 +417,7 @@ private:
     History train(const Data<X, Y>& data, const Validation* validation, const FitOptions& options,
                   const Callbacks& user_callbacks) {
         check_options(options, user_callbacks);
+        if (distributed()) start_data_parallel({data.rows(), data.x.cols(), validation ? validation->rows() : 0});
         const Index targets = loss_->target_width(output_width(data.x.cols()));
         const Index batch_size = std::min(options.batch_size, data.rows());
         training_workspace_.reserve(layers_, data.x.cols(), targets, batch_size, true);
@@ -401,7 +430,7 @@ private:
 
         Callbacks callbacks = user_callbacks;
         std::optional<ProgressLogger<T>> progress;
-        if (options.verbose > 0) {
+        if (options.verbose > 0 && (!distributed() || communicator_->rank() == 0)) {
             std::ostream& out = options.output ? *options.output : std::cout;
             callbacks.push_back(&progress.emplace(out, ProgressLogger<T>::is_terminal(out)));
         }
@@ -424,9 +453,12 @@ private:
         for (auto* callback : callbacks) callback->on_train_begin(*this, plan);
         for (int epoch = options.initial_epoch; epoch < options.epochs && !stop_requested_; ++epoch) {
             for (auto* callback : callbacks) callback->on_epoch_begin(*this, epoch);
+            if (distributed()) training_outputs_.setZero();  // each rank fills its shards' rows
             const auto loss =
                 train_epoch(data, targets, batch_size, epoch, options, callbacks, batches, order, batch_logs);
             if (!loss) break;  // diverged, and a callback asked to stop quietly
+            if (distributed() && training_outputs_.size() > 0)
+                communicator_->allreduce_sum(std::span<T>(training_outputs_.data(), training_outputs_.size()));
             history.loss.push_back(*loss);
             logs.find("loss")->second = *loss;
             if (!metrics_.empty())
@@ -458,20 +490,27 @@ private:
         Random random(options.seed + 0x9e3779b97f4a7c15ULL * static_cast<std::uint64_t>(epoch + 1));
         std::iota(order.begin(), order.end(), data.begin);
         if (options.shuffle) random.shuffle(std::span<Index>(order));
+        // The same permutation on every rank, but each rank's own dropout masks.
+        if (distributed()) random = Random(random.next() + static_cast<std::uint64_t>(communicator_->rank()));
         double loss_sum = 0;
         Index samples = 0;
         for (Index start = 0, batch_index = 0; start < data.rows() && !stop_requested_; start += batch_size, ++batch_index) {
             for (auto* callback : callbacks) callback->on_batch_begin(*this, epoch, batch_index);
-            const Index batch = std::min(batch_size, data.rows() - start);
-            const std::span<const Index> rows(order.data() + start, static_cast<std::size_t>(batch));
-            gather_rows(data.x, rows, training_workspace_.activation(0, batch));
-            gather_rows(data.y, rows, training_workspace_.targets(targets, batch));
-            const std::span<T> weights = gather_weights(batches.sample_weights, rows);
-            if (batches.augmenter.enabled())
-                batches.augmenter.apply(training_workspace_.activation(0, batch),
-                                        training_workspace_.targets(targets, batch), weights, random);
-            const double loss = forward_backward(batch, targets, random, weights);
-            if (training_outputs_.size() > 0) record_outputs(batch, rows, data.begin);
+            const Index global_batch = std::min(batch_size, data.rows() - start);
+            const auto [first, batch] = shard(global_batch);  // the whole batch unless distributed
+            const std::span<const Index> rows(order.data() + start + first, static_cast<std::size_t>(batch));
+            double loss = 0;
+            if (batch > 0) {
+                gather_rows(data.x, rows, training_workspace_.activation(0, batch));
+                gather_rows(data.y, rows, training_workspace_.targets(targets, batch));
+                const std::span<T> weights = gather_weights(batches.sample_weights, rows);
+                if (batches.augmenter.enabled())
+                    batches.augmenter.apply(training_workspace_.activation(0, batch),
+                                            training_workspace_.targets(targets, batch), weights, random);
+                loss = forward_backward(batch, targets, random, weights);
+                if (training_outputs_.size() > 0) record_outputs(batch, rows, data.begin);
+            }
+            if (distributed()) loss = sum_over_ranks(loss, batch, global_batch);
             if (!std::isfinite(loss) || !gradients_.allFinite()) {
                 if (std::ranges::none_of(callbacks, [](auto* c) { return c->stops_on_non_finite_loss(); }))
                     fail("fit: {} at epoch {}, batch {}: training diverged. The model keeps the weights of the "
@@ -490,8 +529,8 @@ private:
                 fail("fit: the update at epoch {}, batch {} overflowed the weights to non-finite values although "
                      "the loss and gradient were finite; the learning rate ({}) is far too high",
                      epoch + 1, batch_index + 1, optimizer_->learning_rate());
-            loss_sum += loss * static_cast<double>(batch);
-            samples += batch;
+            loss_sum += loss * static_cast<double>(global_batch);
+            samples += global_batch;
             batch_logs.find("loss")->second = loss_sum / static_cast<double>(samples);
             for (auto* callback : callbacks) callback->on_batch_end(*this, epoch, batch_index, batch_logs);
         }
@@ -550,8 +589,30 @@ private:
         return mean_loss(data, workspace, batch_size, no_outputs);
     }
 
+    /// Distributed, each rank takes a share of the rows and every rank gets the whole result.
     template <class X, class Y>
     double mean_loss(const Data<X, Y>& data, Workspace<T>& workspace, Index batch_size, Matrix<T>& outputs) const {
+        if (!distributed())
+            return total_loss(data, workspace, batch_size, outputs) / static_cast<double>(data.rows()) +
+                   regularization_penalty();
+        const auto [first, rows] = shard(data.rows());
+        Matrix<T> shard_outputs(outputs.rows() == 0 ? 0 : rows, outputs.cols());
+        double total = 0;
+        if (rows > 0)
+            total = total_loss(Data<X, Y>{data.x, data.y, data.begin + first, data.begin + first + rows}, workspace,
+                             batch_size, shard_outputs);
+        communicator_->allreduce_sum(std::span<double>(&total, 1));
+        if (outputs.size() > 0) {
+            outputs.setZero();
+            outputs.middleRows(first, rows) = shard_outputs;
+            communicator_->allreduce_sum(std::span<T>(outputs.data(), outputs.size()));
+        }
+        return total / static_cast<double>(data.rows()) + regularization_penalty();
+    }
+
+    /// The sum of the per-sample losses over data (no regularization); outputs as mean_loss.
+    template <class X, class Y>
+    double total_loss(const Data<X, Y>& data, Workspace<T>& workspace, Index batch_size, Matrix<T>& outputs) const {
         const Index targets = loss_->target_width(output_width(data.x.cols()));
         const bool fused = loss_->fuses_with(*layers_.back());
         const std::size_t last = fused ? layers_.size() - 1 : layers_.size();
@@ -571,7 +632,21 @@ private:
             if (fused) layers_.back()->forward(output, workspace.activation(layers_.size(), batch));
             outputs.middleRows(start, batch) = workspace.activation(layers_.size(), batch).transpose();
         }
-        return total / static_cast<double>(data.rows()) + regularization_penalty();
+        return total;
+    }
+
+    /// Writes the outputs for rows [begin, end) of x into the same rows of result.
+    template <class X>
+    void predict_rows(const X& x, Index begin, Index end, Index batch_size, Matrix<T>& result) const {
+        Workspace<T> workspace;
+        for (Index start = begin; start < end; start += batch_size) {
+            const Index batch = std::min(batch_size, end - start);
+            workspace.reserve(layers_, x.cols(), 0, batch, false);
+            gather_rows(x, start, batch, workspace.activation(0, batch));
+            for (std::size_t i = 0; i < layers_.size(); ++i)
+                layers_[i]->forward(read_only(workspace.activation(i, batch)), workspace.activation(i + 1, batch));
+            result.middleRows(start, batch) = workspace.activation(layers_.size(), batch).transpose();
+        }
     }
 
     double regularization_penalty() const {
@@ -698,6 +773,102 @@ private:
                     fail("{}: {}y at row {}, column {} is {}: {}", operation, part, r, c, y(r, c), *why);
     }
 
+    // ---- Data-parallel training (a communicator of more than one rank) ----
+
+    /// How far the ranks got in a collective call; decides how a failure ends it without
+    /// leaving a rank waiting for the others forever.
+    enum class Agreement { pending, reached, failed_everywhere };
+
+    bool distributed() const { return communicator_ && communicator_->size() > 1; }
+
+    /// This rank's contiguous share [first, first + count) of `rows` rows: shares differ by at
+    /// most one row, and a rank gets none when there are fewer rows than ranks. All of them
+    /// when not distributed.
+    std::pair<Index, Index> shard(Index rows) const {
+        if (!distributed()) return {0, rows};
+        const Index rank = communicator_->rank();
+        const Index ranks = communicator_->size();
+        const Index first = rows * rank / ranks;
+        return {first, rows * (rank + 1) / ranks - first};
+    }
+
+    /// Runs fit, evaluate or predict. Distributed, an exception before the ranks agreed that
+    /// their inputs are valid joins that agreement, which throws the same neuro::Error on
+    /// every rank; one after it (a callback failing on one rank, or a diverged loss) aborts
+    /// every rank with its message, as the others would otherwise wait for this one forever.
+    template <class F>
+    auto collectively(F&& body) const {
+        if (!distributed()) return body();
+        const Agreement outer = agreement_;  // a callback may evaluate during fit
+        agreement_ = Agreement::pending;
+        try {
+            auto result = body();
+            agreement_ = outer;
+            return result;
+        } catch (const std::exception& error) {
+            if (agreement_ == Agreement::failed_everywhere) throw;
+            if (agreement_ == Agreement::reached)
+                communicator_->abort(fmt::format("rank {}: {}", communicator_->rank(), error.what()));
+            agree(error.what(), {});
+            throw;  // not reached: agree throws
+        }
+    }
+
+    /// The ranks' agreement that each passed its checks (an empty `failure`) and holds data of
+    /// rank 0's `shape`; otherwise every rank throws the first failing rank's message.
+    void agree(std::string failure, std::initializer_list<Index> shape) const {
+        int failed = communicator_->first_failure(!failure.empty());
+        if (failed < 0) {
+            std::vector<Index> root_shape(shape);
+            communicator_->broadcast(std::as_writable_bytes(std::span(root_shape)), 0);
+            if (!std::ranges::equal(root_shape, shape))
+                failure = fmt::format("the data's shape ({}) differs from rank 0's ({}); every rank must pass the "
+                                      "same data",
+                                      fmt::join(shape, ", "), fmt::join(root_shape, ", "));
+            failed = communicator_->first_failure(!failure.empty());
+        }
+        if (failed < 0) {
+            agreement_ = Agreement::reached;
+            return;
+        }
+        agreement_ = Agreement::failed_everywhere;
+        std::string message = communicator_->broadcast(std::move(failure), failed);
+        if (message.starts_with("neuro: ")) message.erase(0, 7);
+        fail("rank {} failed: {}", failed, message);
+    }
+
+    void agree_on_shape(std::initializer_list<Index> shape) const {
+        if (distributed()) agree({}, shape);
+    }
+
+    /// Before a distributed fit: the ranks agree on the data and take rank 0's weights and
+    /// optimizer state, so that they start, and then stay, identical.
+    void start_data_parallel(std::initializer_list<Index> shape) {
+        agree({}, shape);
+        communicator_->broadcast(std::as_writable_bytes(std::span(parameters_.data(), parameters_.size())), 0);
+        for (auto& [name, state] : optimizer_->state())
+            communicator_->broadcast(std::as_writable_bytes(std::span(state.data(), state.size())), 0);
+        std::int64_t steps = optimizer_->steps();
+        communicator_->broadcast(std::as_writable_bytes(std::span(&steps, 1)), 0);
+        optimizer_->set_steps(steps);
+        fused_.resize(parameters_.size() + 1);
+    }
+
+    /// Sums the ranks' shard gradients, each weighted by its share of the global batch, in one
+    /// collective over one buffer (gradients, then the loss), so that every rank holds the
+    /// gradient of the mean loss over the global batch; regularization counts once, as the
+    /// shares add up to 1. Returns that loss (in T's precision).
+    double sum_over_ranks(double shard_loss, Index shard_rows, Index global_rows) {
+        const Index count = gradients_.size();
+        const double share = static_cast<double>(shard_rows) / static_cast<double>(global_rows);
+        if (shard_rows > 0) fused_.head(count).noalias() = gradients_ * static_cast<T>(share);
+        else fused_.head(count).setZero();
+        fused_[count] = static_cast<T>(shard_rows > 0 ? shard_loss * share : 0.0);
+        communicator_->allreduce_sum(std::span<T>(fused_.data(), static_cast<std::size_t>(fused_.size())));
+        gradients_.noalias() = fused_.head(count);
+        return static_cast<double>(fused_[count]);
+    }
+
     std::uint64_t seed_;
     Random random_;  // draws initial weights as layers are added
     std::vector<std::unique_ptr<Layer<T>>> layers_;
@@ -714,6 +885,9 @@ private:
     Matrix<T> training_outputs_;  // an epoch's outputs, for the metrics
     std::vector<T> batch_weights_;  // the sample weights of the batch being trained on
     bool stop_requested_ = false;
+    Communicator* communicator_ = nullptr;  // not owned; see set_communicator
+    mutable Agreement agreement_ = Agreement::pending;
+    Vector<T> fused_;  // a distributed step's gradients and loss, summed over the ranks at once
 };
 
 }  // namespace neuro
