@@ -92,20 +92,25 @@ bool same_on_every_rank(neuro::ConstVectorView<T> values) {
     return same_on_every_rank(std::span<const T>(values.data(), static_cast<std::size_t>(values.size())));
 }
 
-neuro::FitOptions options(Index batch_size) {
-    return neuro::FitOptions{.epochs = 3, .batch_size = batch_size, .shuffle = true, .seed = 11, .verbose = 0};
+/// Three epochs in batches of batch_size; `weighted`: with sample and class weights for `rows` rows.
+neuro::FitOptions options(Index batch_size, Index rows = 0, bool weighted = false) {
+    neuro::FitOptions result{.epochs = 3, .batch_size = batch_size, .shuffle = true, .seed = 11, .verbose = 0};
+    if (!weighted) return result;
+    for (Index r = 0; r < rows; ++r) result.sample_weight.push_back(0.25 + 0.5 * static_cast<double>(r % 4));
+    result.class_weight = {{1, 2.5}, {2, 0.5}};
+    return result;
 }
 
 /// Trains a distributed and a single-process model on the same data and compares them.
 template <class T>
-void check_matches_one_process(Index rows, Index batch_size) {
+void check_matches_one_process(Index rows, Index batch_size, bool weighted = false) {
     const auto x = features<T>(rows, 1);
     const auto y = classes(x);
     const auto x_validation = features<T>(13, 2);
     const auto y_validation = classes(x_validation);
 
     auto alone = classifier<T>();
-    const auto expected = alone.fit(x, y, x_validation, y_validation, options(batch_size));
+    const auto expected = alone.fit(x, y, x_validation, y_validation, options(batch_size, rows, weighted));
 
     auto model = classifier<T>();
     model.set_communicator(&world());
@@ -122,7 +127,7 @@ void check_matches_one_process(Index rows, Index batch_size) {
         ++steps;
         if (!same_on_every_rank<T>(std::as_const(trained).parameters())) ++steps_with_different_weights;
     };
-    const auto history = model.fit(x, y, x_validation, y_validation, options(batch_size), {&check_ranks});
+    const auto history = model.fit(x, y, x_validation, y_validation, options(batch_size, rows, weighted), {&check_ranks});
 
     CHECK(steps == 3 * ((rows + batch_size - 1) / batch_size));
     CHECK(steps_with_different_weights == 0);
@@ -156,6 +161,7 @@ TEMPLATE_TEST_CASE("Data-parallel fit reaches the weights of a single-process fi
     SECTION("a batch smaller than the number of ranks leaves some ranks without rows") {
         check_matches_one_process<TestType>(9, 2);
     }
+    SECTION("uneven shards with sample and class weights") { check_matches_one_process<TestType>(45, 10, true); }
 }
 
 TEMPLATE_TEST_CASE("A world of one rank trains exactly as a plain fit", "", float, double) {
