@@ -6,6 +6,8 @@
 // malloc. So on glibc (without a sanitizer, which brings its own allocator) the malloc
 // family is replaced too, forwarding to glibc's own implementation, and counted as well.
 
+#include "support/models.hpp"
+
 #include <neuro/neuro.hpp>
 
 #include <catch2/catch.hpp>
@@ -184,14 +186,7 @@ void free(void* pointer) noexcept { __libc_free(pointer); }
 
 namespace {
 
-template <class T>
-neuro::Matrix<T> random_matrix(neuro::Index rows, neuro::Index cols, std::uint64_t seed) {
-    neuro::Random random(seed);
-    neuro::Matrix<T> m(rows, cols);
-    for (neuro::Index c = 0; c < cols; ++c)
-        for (neuro::Index r = 0; r < rows; ++r) m(r, c) = static_cast<T>(random.normal());
-    return m;
-}
+using neuro::testing::random_matrix;
 
 template <class T>
 neuro::Matrix<T> labels_for(const neuro::Matrix<T>& x) {

@@ -1,6 +1,8 @@
 // The callback protocol of Sequential::fit: which hooks run, in which order, with which
 // TrainingPlan and logs; stop_training from a batch or an epoch; initial_epoch and resuming.
 
+#include "../support/models.hpp"
+
 #include <neuro/neuro.hpp>
 
 #include <catch2/catch.hpp>
@@ -17,14 +19,7 @@ namespace {
 
 using Catch::Matchers::Contains;
 
-template <class T>
-neuro::Matrix<T> random_matrix(neuro::Index rows, neuro::Index cols, std::uint64_t seed) {
-    neuro::Random random(seed);
-    neuro::Matrix<T> m(rows, cols);
-    for (neuro::Index c = 0; c < cols; ++c)
-        for (neuro::Index r = 0; r < rows; ++r) m(r, c) = static_cast<T>(random.normal());
-    return m;
-}
+using neuro::testing::random_matrix;
 
 /// y = x0 - 2 x1 + 0.5, plus a little of x0 squared so that a linear model cannot fit it exactly.
 template <class T>

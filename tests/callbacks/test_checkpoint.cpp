@@ -2,6 +2,8 @@
 // improvement, observed through the epoch each file records), that what it saved loads and
 // resumes training exactly, and its errors.
 
+#include "../support/models.hpp"
+
 #include <neuro/callbacks/checkpoint.hpp>
 
 #include <neuro/callbacks/callback.hpp>
@@ -42,14 +44,7 @@ using neuro::Matrix;
 using neuro::Vector;
 using neuro::testing::TemporaryDirectory;
 
-template <class T>
-Matrix<T> random_matrix(Index rows, Index cols, std::uint64_t seed) {
-    neuro::Random random(seed);
-    Matrix<T> m(rows, cols);
-    for (Index c = 0; c < cols; ++c)
-        for (Index r = 0; r < rows; ++r) m(r, c) = static_cast<T>(random.normal());
-    return m;
-}
+using neuro::testing::random_matrix;
 
 template <class T>
 Matrix<T> targets_for(const Matrix<T>& x) {

@@ -1,6 +1,8 @@
 // CSVLogger: the header, one row per epoch equal to History, appending for a resumed fit,
 // flushing after every epoch, and the errors for a file it cannot write or append to.
 
+#include "../support/models.hpp"
+
 #include <neuro/neuro.hpp>
 
 #include "../support/temporary_directory.hpp"
@@ -21,14 +23,7 @@ namespace {
 
 using Catch::Matchers::Contains;
 
-template <class T>
-neuro::Matrix<T> random_matrix(neuro::Index rows, neuro::Index cols, std::uint64_t seed) {
-    neuro::Random random(seed);
-    neuro::Matrix<T> m(rows, cols);
-    for (neuro::Index c = 0; c < cols; ++c)
-        for (neuro::Index r = 0; r < rows; ++r) m(r, c) = static_cast<T>(random.normal());
-    return m;
-}
+using neuro::testing::random_matrix;
 
 template <class T>
 neuro::Matrix<T> targets_for(const neuro::Matrix<T>& x) {

@@ -3,6 +3,8 @@
 // every stop happens at a known epoch of a real fit (the stop itself is observed through the
 // number of epochs fit ran).
 
+#include "../support/models.hpp"
+
 #include <neuro/neuro.hpp>
 
 #include <catch2/catch.hpp>
@@ -20,14 +22,7 @@ namespace {
 
 using Catch::Matchers::Contains;
 
-template <class T>
-neuro::Matrix<T> random_matrix(neuro::Index rows, neuro::Index cols, std::uint64_t seed) {
-    neuro::Random random(seed);
-    neuro::Matrix<T> m(rows, cols);
-    for (neuro::Index c = 0; c < cols; ++c)
-        for (neuro::Index r = 0; r < rows; ++r) m(r, c) = static_cast<T>(random.normal());
-    return m;
-}
+using neuro::testing::random_matrix;
 
 template <class T>
 neuro::Matrix<T> targets_for(const neuro::Matrix<T>& x) {

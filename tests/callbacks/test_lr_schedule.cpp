@@ -1,6 +1,8 @@
 // Learning-rate schedules (step_decay, exponential_decay, cosine_with_warmup), the
 // LearningRateScheduler that applies one at each epoch's start, and ReduceLROnPlateau.
 
+#include "../support/models.hpp"
+
 #include <neuro/neuro.hpp>
 
 #include <catch2/catch.hpp>
@@ -20,14 +22,7 @@ using Catch::Matchers::Contains;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-template <class T>
-neuro::Matrix<T> random_matrix(neuro::Index rows, neuro::Index cols, std::uint64_t seed) {
-    neuro::Random random(seed);
-    neuro::Matrix<T> m(rows, cols);
-    for (neuro::Index c = 0; c < cols; ++c)
-        for (neuro::Index r = 0; r < rows; ++r) m(r, c) = static_cast<T>(random.normal());
-    return m;
-}
+using neuro::testing::random_matrix;
 
 template <class T>
 neuro::Matrix<T> targets_for(const neuro::Matrix<T>& x) {

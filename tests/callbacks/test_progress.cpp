@@ -1,6 +1,8 @@
 // ProgressLogger: the plain per-epoch lines and the terminal bar, checked exactly against an
 // injected clock, the rate of terminal redraws, and where fit's verbose output goes.
 
+#include "../support/models.hpp"
+
 #include <neuro/neuro.hpp>
 
 #include <catch2/catch.hpp>
@@ -47,14 +49,7 @@ bool is_duration(const std::string& text) {
 using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;
 
-template <class T>
-neuro::Matrix<T> random_matrix(neuro::Index rows, neuro::Index cols, std::uint64_t seed) {
-    neuro::Random random(seed);
-    neuro::Matrix<T> m(rows, cols);
-    for (neuro::Index c = 0; c < cols; ++c)
-        for (neuro::Index r = 0; r < rows; ++r) m(r, c) = static_cast<T>(random.normal());
-    return m;
-}
+using neuro::testing::random_matrix;
 
 template <class T>
 neuro::Matrix<T> targets_for(const neuro::Matrix<T>& x) {

@@ -1,6 +1,8 @@
 // Reproducibility: the same model seed and FitOptions::seed give bit-identical training;
 // another fit seed gives another result; a second fit continues from where the first ended.
 
+#include "../support/models.hpp"
+
 #include <neuro/neuro.hpp>
 
 #include <catch2/catch.hpp>
@@ -11,14 +13,7 @@
 
 namespace {
 
-template <class T>
-neuro::Matrix<T> random_matrix(neuro::Index rows, neuro::Index cols, std::uint64_t seed) {
-    neuro::Random random(seed);
-    neuro::Matrix<T> m(rows, cols);
-    for (neuro::Index c = 0; c < cols; ++c)
-        for (neuro::Index r = 0; r < rows; ++r) m(r, c) = static_cast<T>(random.normal());
-    return m;
-}
+using neuro::testing::random_matrix;
 
 template <class T>
 neuro::Matrix<T> labels_for(const neuro::Matrix<T>& x) {

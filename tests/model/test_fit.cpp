@@ -1,6 +1,8 @@
 // Sequential::fit and train_on_batch: history, validation, batching, epochs, learning rate,
 // verbosity, dropout and the losses a model is commonly trained with.
 
+#include "../support/models.hpp"
+
 #include <neuro/neuro.hpp>
 
 #include <catch2/catch.hpp>
@@ -27,14 +29,7 @@ namespace {
 
 using Catch::Matchers::Contains;
 
-template <class T>
-neuro::Matrix<T> random_matrix(neuro::Index rows, neuro::Index cols, std::uint64_t seed) {
-    neuro::Random random(seed);
-    neuro::Matrix<T> m(rows, cols);
-    for (neuro::Index c = 0; c < cols; ++c)
-        for (neuro::Index r = 0; r < rows; ++r) m(r, c) = static_cast<T>(random.normal());
-    return m;
-}
+using neuro::testing::random_matrix;
 
 template <class T>
 neuro::Matrix<T> labels_for(const neuro::Matrix<T>& x) {

@@ -5,6 +5,8 @@
 // optimizer ends bit for bit where an uninterrupted one does, and fitted preprocessing saved
 // with the model comes back bit for bit.
 
+#include "../support/models.hpp"
+
 #include <neuro/model/persistence.hpp>
 
 #include <neuro/core/error.hpp>
@@ -59,14 +61,7 @@ using neuro::Vector;
 using neuro::testing::TemporaryDirectory;
 using Shape = std::vector<std::uint64_t>;
 
-template <class T>
-Matrix<T> random_matrix(Index rows, Index cols, std::uint64_t seed) {
-    neuro::Random random(seed);
-    Matrix<T> m(rows, cols);
-    for (Index c = 0; c < cols; ++c)
-        for (Index r = 0; r < rows; ++r) m(r, c) = static_cast<T>(random.normal());
-    return m;
-}
+using neuro::testing::random_matrix;
 
 /// One-hot targets of 3 classes from the sign pattern of x's first two columns.
 template <class T>

@@ -1,5 +1,7 @@
 // Sequential: building a model, inspecting it, its layers, seeds, copies and input kinds.
 
+#include "../support/models.hpp"
+
 #include <neuro/neuro.hpp>
 
 #include <catch2/catch.hpp>
@@ -18,14 +20,7 @@ namespace {
 
 using Catch::Matchers::Contains;
 
-template <class T>
-neuro::Matrix<T> random_matrix(neuro::Index rows, neuro::Index cols, std::uint64_t seed) {
-    neuro::Random random(seed);
-    neuro::Matrix<T> m(rows, cols);
-    for (neuro::Index c = 0; c < cols; ++c)
-        for (neuro::Index r = 0; r < rows; ++r) m(r, c) = static_cast<T>(random.normal());
-    return m;
-}
+using neuro::testing::random_matrix;
 
 /// 0/1 labels from the sign of the first feature plus the second.
 template <class T>
