@@ -495,8 +495,7 @@ private:
         const auto output = read_only(ws.activation(last, batch));
         double loss;
         if (fused) {
-            loss = loss_->value_from_logits(output, target);
-            loss_->gradient_from_logits(output, target, ws.gradient(last, batch));
+            loss = loss_->value_and_gradient_from_logits(output, target, ws.gradient(last, batch));
         } else {
             loss = loss_->value(output, target);
             loss_->gradient(output, target, ws.gradient(last, batch));
