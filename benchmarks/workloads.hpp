@@ -91,6 +91,20 @@ inline neuro::SyntheticData<float> w1_data() {
     return data;
 }
 
+inline constexpr neuro::Index w3_sample_count = 8192;
+inline constexpr neuro::Index w3_class_count = 10;
+
+/// 8192 x 1024 standard-normal features, and y: 8192 x 1 class indices drawn uniformly.
+inline neuro::SyntheticData<float> w3_data() {
+    neuro::Random random(3);
+    const neuro::Index features = w3.layers[0].inputs;
+    neuro::SyntheticData<float> data{neuro::Matrix<float>(w3_sample_count, features),
+                                     neuro::Matrix<float>(w3_sample_count, 1)};
+    for (neuro::Index i = 0; i < data.x.size(); ++i) data.x.data()[i] = float(random.normal());
+    for (neuro::Index i = 0; i < w3_sample_count; ++i) data.y(i, 0) = float(random.below(w3_class_count));
+    return data;
+}
+
 /// How fit trains `workload` for `epochs`: its batch size, shuffled, silent.
 inline neuro::FitOptions fit_options(const Workload& workload, int epochs) {
     neuro::FitOptions options;

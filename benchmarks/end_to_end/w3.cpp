@@ -20,27 +20,13 @@ Dense layer per batch, 4 M N K for the first, whose input gradient is not comput
   --repeats R   timed runs (default 3)
 )";
 
-constexpr neuro::Index sample_count = 8192;
-constexpr neuro::Index class_count = 10;
-
-/// 8192 x 1024 standard-normal features, and y: 8192 x 1 class indices drawn uniformly.
-neuro::SyntheticData<float> w3_data() {
-    neuro::Random random(3);
-    const neuro::Index features = bench::w3.layers[0].inputs;
-    neuro::SyntheticData<float> data{neuro::Matrix<float>(sample_count, features),
-                                     neuro::Matrix<float>(sample_count, 1)};
-    for (neuro::Index i = 0; i < data.x.size(); ++i) data.x.data()[i] = float(random.normal());
-    for (neuro::Index i = 0; i < sample_count; ++i) data.y(i, 0) = float(random.below(class_count));
-    return data;
-}
-
 void run(const bench::Options& options) {
     const int threads = bench::use_threads(options.threads);
-    const auto data = w3_data();
+    const auto data = bench::w3_data();
     const auto runs = bench::time_repeats(options.repeats, bench::w3_model, [&](neuro::Sequential<float>& model) {
         return model.fit(data.x, data.y, bench::fit_options(bench::w3, bench::w3.epochs));
     });
-    const int steps = bench::steps_of(bench::w3, sample_count, bench::w3.epochs);
+    const int steps = bench::steps_of(bench::w3, bench::w3_sample_count, bench::w3.epochs);
     const double flops = steps * bench::training_flops(bench::w3, bench::w3.batch_size);
     auto json = bench::report("W3", "neuro", threads, runs.seconds);
     json["steps"] = steps;
