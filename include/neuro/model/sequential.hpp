@@ -4,6 +4,7 @@
 #include "neuro/callbacks/callback.hpp"
 #include "neuro/callbacks/progress.hpp"
 #include "neuro/core/error.hpp"
+#include "neuro/core/vectorized.hpp"
 #include "neuro/core/random.hpp"
 #include "neuro/core/types.hpp"
 #include "neuro/layers/dense.hpp"
@@ -455,7 +456,7 @@ private:
             gather_rows(data.y, rows, training_workspace_.targets(targets, batch));
             const double loss = forward_backward(batch, targets, random);
             if (training_outputs_.size() > 0) record_outputs(batch, rows, data.begin);
-            if (!std::isfinite(loss) || !gradients_.allFinite()) {
+            if (!std::isfinite(loss) || !detail::all_finite(gradients_)) {
                 if (std::ranges::none_of(callbacks, [](auto* c) { return c->stops_on_non_finite_loss(); }))
                     fail("fit: {} at epoch {}, batch {}: training diverged. The model keeps the weights of the "
                          "last finite step; try a lower learning rate, gradient clipping (optimizer().set_clip_norm) "
@@ -469,7 +470,7 @@ private:
             optimizer_->step(parameters(), gradients());
             // Finite loss and gradient, yet the update overflowed (a learning rate far too high):
             // the old weights are gone, so say so rather than train on or return infinities.
-            if (!parameters_.allFinite())
+            if (!detail::all_finite(parameters_))
                 fail("fit: the update at epoch {}, batch {} overflowed the weights to non-finite values although "
                      "the loss and gradient were finite; the learning rate ({}) is far too high",
                      epoch + 1, batch_index + 1, optimizer_->learning_rate());
