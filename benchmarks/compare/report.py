@@ -45,6 +45,42 @@ def machine():
     ]
 
 
+def goals(runs, ratio):
+    """The issue's goals, each with the ratio that judges it (median of per-round ratios)."""
+    def show(value, invert=False):
+        if value is None:
+            return "not measured"
+        return f"{1 / value:.1f}x" if invert else f"{value:.2f}"
+
+    lines = ["## Goals", "", "| Goal | Measured | Met |", "|---|---:|---|"]
+
+    def goal(text, value, met):
+        lines.append(f"| {text} | {value} | {'-' if met is None else ('yes' if met else 'no')} |")
+
+    w1_torch = ratio("W1/1/neuro", "W1/1/pytorch")
+    goal("W1, 1 thread: at least 35x faster than PyTorch", show(w1_torch, True),
+         None if w1_torch is None else 1 / w1_torch >= 35)
+    w1_plain = ratio("W1/1/neuro", "W1/1/plain-eigen")
+    goal("W1, 1 thread: faster than the plain Eigen loop (time ratio below 1)", show(w1_plain),
+         None if w1_plain is None else w1_plain < 1)
+    w1_threads = ratio("W1/2/neuro", "W1/1/neuro")
+    goal("W1: 2 threads no slower than 1 (time ratio 2 / 1 threads)", show(w1_threads),
+         None if w1_threads is None else w1_threads <= 1.05)
+    for threads in (1, 2):
+        for build in ("neuro", "neuro-openblas"):
+            peers = [ratio(f"W2/{threads}/{build}", f"W2/{threads}/{peer}") for peer in ("pytorch", "libtorch")]
+            peers = [p for p in peers if p is not None]
+            value = min(peers) if peers else None
+            goal(f"W2, {threads} thread(s), {build}: at least 2x the fastest peer", show(value),
+                 None if value is None else value >= 2)
+        for build in ("neuro", "neuro-openblas"):
+            value = ratio(f"W3/{threads}/{build}", f"W3/{threads}/sgemm-openblas")
+            goal(f"W3, {threads} thread(s), {build}: at least 0.90 of OpenBLAS SGEMM", show(value),
+                 None if value is None else value >= 0.9)
+    lines.append("")
+    return lines
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("results")
@@ -120,6 +156,7 @@ def main():
             out += ["sgemm-eigen / sgemm-openblas: the GEMMs of one W3 step alone (`bench_gemm_limit`), "
                     "the rate W3 is judged against.", ""]
 
+    out += goals(runs, ratio)
     compile_systems = sorted(s for s in runs if s.startswith("compile"))
     if compile_systems:
         out += ["## Compile time (one translation unit, one job, measured once)", "",
