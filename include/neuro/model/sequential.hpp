@@ -560,11 +560,22 @@ private:
         return penalty;
     }
 
-    /// Copies the given rows of source (N x W) into destination (W x rows) as columns.
+    /// Copies the given rows of source (N x W) into destination (W x rows) as columns. From a
+    /// column-major source, column by column: the rows wanted from one column lie in one stretch
+    /// of memory, where row by row every element is on another page (that gather took a third
+    /// of W2's training time).
     template <class M>
     static void gather_rows(const M& source, std::span<const Index> rows, MatrixView<T> destination) {
-        for (std::size_t j = 0; j < rows.size(); ++j)
-            destination.col(static_cast<Index>(j)) = source.row(rows[j]).transpose();
+        if constexpr (M::IsRowMajor) {
+            for (std::size_t j = 0; j < rows.size(); ++j)
+                destination.col(static_cast<Index>(j)) = source.row(rows[j]).transpose();
+        } else {
+            for (Index feature = 0; feature < source.cols(); ++feature) {
+                const auto column = source.col(feature);
+                for (std::size_t j = 0; j < rows.size(); ++j)
+                    destination(feature, static_cast<Index>(j)) = column(rows[j]);
+            }
+        }
     }
 
     template <class M>
