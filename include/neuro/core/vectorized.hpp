@@ -41,6 +41,26 @@ P where_positive(const P& x, const P& when_positive, const P& otherwise) {
 template <class P, class T>
 P broadcast(const P&, T value) { return Eigen::internal::pset1<P>(value); }
 
+/// Calls step(in, a, b, c) on packets loaded from in[i], a[i], b[i], c[i], storing a, b, c
+/// back, for i in [0, size): SIMD packets first, then scalars for the tail. For updates
+/// that read and write several arrays in one pass, which one Eigen expression cannot.
+template <class Step, class T>
+void for_each_packet(Step&& step, const T* in, T* a, T* b, T* c, Eigen::Index size) {
+    using namespace Eigen::internal;
+    using Packet = typename packet_traits<T>::type;
+    constexpr Eigen::Index width = packet_traits<T>::size;
+    Eigen::Index i = 0;
+    for (; i + width <= size; i += width) {
+        const Packet x = ploadu<Packet>(in + i);
+        Packet pa = ploadu<Packet>(a + i), pb = ploadu<Packet>(b + i), pc = ploadu<Packet>(c + i);
+        step(x, pa, pb, pc);
+        pstoreu(a + i, pa);
+        pstoreu(b + i, pb);
+        pstoreu(c + i, pc);
+    }
+    for (; i < size; ++i) step(in[i], a[i], b[i], c[i]);
+}
+
 /// Whether every coefficient of x is finite. Eigen's allFinite() tests one scalar at a time
 /// (a tenth of W3's training step went to it over the weights and gradients); x * 0 is 0
 /// for a finite x and NaN for an infinite or NaN one, and a sum of those is a packet loop.
