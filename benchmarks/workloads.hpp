@@ -91,16 +91,17 @@ inline neuro::SyntheticData<float> w1_data() {
     return data;
 }
 
-/// W3's data: 8192 x 1024 standard-normal features, and y: 8192 x 1 class indices drawn
-/// uniformly from 10 classes.
-inline constexpr neuro::Index w3_samples = 8192;
+inline constexpr neuro::Index w3_sample_count = 8192;
+inline constexpr neuro::Index w3_class_count = 10;
+
+/// 8192 x 1024 standard-normal features, and y: 8192 x 1 class indices drawn uniformly.
 inline neuro::SyntheticData<float> w3_data() {
-    constexpr neuro::Index class_count = 10;
     neuro::Random random(3);
     const neuro::Index features = w3.layers[0].inputs;
-    neuro::SyntheticData<float> data{neuro::Matrix<float>(w3_samples, features), neuro::Matrix<float>(w3_samples, 1)};
+    neuro::SyntheticData<float> data{neuro::Matrix<float>(w3_sample_count, features),
+                                     neuro::Matrix<float>(w3_sample_count, 1)};
     for (neuro::Index i = 0; i < data.x.size(); ++i) data.x.data()[i] = float(random.normal());
-    for (neuro::Index i = 0; i < w3_samples; ++i) data.y(i, 0) = float(random.below(class_count));
+    for (neuro::Index i = 0; i < w3_sample_count; ++i) data.y(i, 0) = float(random.below(w3_class_count));
     return data;
 }
 

@@ -2,6 +2,8 @@
 // What the end-to-end programs share: their command line, the thread count, the timing of
 // repeats, and the fields that open the one JSON object each prints.
 
+#include "neuro/core/threads.hpp"
+
 #include <Eigen/Core>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -86,11 +88,11 @@ int run(int argc, char** argv, std::string_view usage, Options defaults, bool ta
     }
 }
 
-/// Asks Eigen for `requested` threads; returns the count its products will really use
-/// (always 1 in a build without OpenMP).
+/// Asks for `requested` threads; returns the count the products will really use (always 1
+/// in a build without OpenMP or OpenBLAS).
 inline int use_threads(int requested) {
-    Eigen::setNbThreads(requested);
-    return Eigen::nbThreads();
+    neuro::set_num_threads(requested);
+    return neuro::num_threads();
 }
 
 /// Wall-clock seconds `work` takes.

@@ -5,6 +5,8 @@
 #include "harness.hpp"
 #include "workloads.hpp"
 
+#include <sys/resource.h>
+
 #include <string_view>
 
 namespace {
@@ -32,9 +34,17 @@ neuro::Vector<float> predicted_classes(const neuro::Matrix<float>& probabilities
     return classes;
 }
 
+/// The process's peak resident set so far (Linux reports ru_maxrss in KiB), in MiB.
+double peak_resident_megabytes() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return double(usage.ru_maxrss) / 1024.0;
+}
+
 void run(const bench::Options& options) {
     const int threads = bench::use_threads(options.threads);
     const auto data = neuro::load_fashion_mnist<float>();
+    const double rss_after_load = peak_resident_megabytes();
     const auto runs = bench::time_repeats(options.repeats, bench::w2_model, [&](neuro::Sequential<float>& model) {
         return model.fit(data.train.x, data.train.y, bench::fit_options(bench::w2, options.epochs));
     });
@@ -46,6 +56,8 @@ void run(const bench::Options& options) {
     json["final_accuracy"] =
         neuro::metrics::accuracy(data.test.y.col(0), predicted_classes(runs.model.predict(data.test.x)));
     json["accuracy_on"] = "test";
+    json["max_rss_after_load_mb"] = rss_after_load;  // the data set and its loading
+    json["max_rss_mb"] = peak_resident_megabytes();
     bench::print(json);
 }
 

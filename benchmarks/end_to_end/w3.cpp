@@ -26,7 +26,7 @@ void run(const bench::Options& options) {
     const auto runs = bench::time_repeats(options.repeats, bench::w3_model, [&](neuro::Sequential<float>& model) {
         return model.fit(data.x, data.y, bench::fit_options(bench::w3, bench::w3.epochs));
     });
-    const int steps = bench::steps_of(bench::w3, bench::w3_samples, bench::w3.epochs);
+    const int steps = bench::steps_of(bench::w3, bench::w3_sample_count, bench::w3.epochs);
     const double flops = steps * bench::training_flops(bench::w3, bench::w3.batch_size);
     auto json = bench::report("W3", "neuro", threads, runs.seconds);
     json["steps"] = steps;

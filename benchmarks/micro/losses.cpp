@@ -71,8 +71,8 @@ void BM_ValueAndGradientFromLogits(benchmark::State& state) {
     const neuro::Matrix<float> target = random_targets<Loss>(state.range(0), state.range(1));
     neuro::Matrix<float> gradient(logits.rows(), logits.cols());
     for (auto _ : state) {
-        benchmark::DoNotOptimize(loss.value_from_logits(bench::const_view(logits), bench::const_view(target)));
-        loss.gradient_from_logits(bench::const_view(logits), bench::const_view(target), bench::view(gradient));
+        benchmark::DoNotOptimize(loss.value_and_gradient_from_logits(bench::const_view(logits),
+                                                                     bench::const_view(target), bench::view(gradient)));
         bench::keep(gradient);
     }
     state.SetItemsProcessed(state.iterations() * state.range(1));

@@ -11,6 +11,7 @@
 #include "neuro/callbacks/terminate_on_nan.hpp"
 #include "neuro/core/error.hpp"
 #include "neuro/core/random.hpp"
+#include "neuro/core/threads.hpp"
 #include "neuro/core/types.hpp"
 #include "neuro/data/categorical.hpp"
 #include "neuro/data/column.hpp"

@@ -292,6 +292,11 @@ TEST_CASE("Fused losses equal the unfused ones applied to sigmoid or softmax of 
         Matrix<double> chained(logits.rows(), logits.cols());
         activation.backward(in(logits), in(p), in(unfused), out(chained));
         CHECK(gradient_from_logits(loss, logits, target).isApprox(chained, 1e-10));
+        // The single call a training step makes gives both, the same.
+        Matrix<double> combined(logits.rows(), logits.cols());
+        CHECK(double(loss.value_and_gradient_from_logits(in(logits), in(target), out(combined))) ==
+              Approx(value(loss, p, target)).epsilon(1e-12));
+        CHECK(combined.isApprox(chained, 1e-10));
     };
 
     SECTION("BinaryCrossEntropy and Sigmoid") {

@@ -5,6 +5,7 @@
 // forward pass's input or output gives the cheaper derivative.
 
 #include "neuro/core/error.hpp"
+#include "neuro/core/vectorized.hpp"
 #include "neuro/layers/layer.hpp"
 
 #include <fmt/format.h>
@@ -35,7 +36,9 @@ public:
     }
     void backward(ConstMatrixView<T> input, ConstMatrixView<T>, ConstMatrixView<T> output_gradient,
                   MatrixView<T> input_gradient) override {
-        input_gradient = (input.array() > T(0)).select(output_gradient, T(0));
+        input_gradient = output_gradient.binaryExpr(input, detail::vectorized([](const auto& gradient, const auto& x) {
+            return detail::where_positive(x, gradient, Eigen::internal::pzero(x));
+        }));
     }
 };
 
@@ -50,11 +53,16 @@ public:
     T negative_slope() const { return slope_; }
     LayerSettings settings() const override { return {{"negative_slope", fmt::format("{}", slope_)}}; }
     void forward(ConstMatrixView<T> input, MatrixView<T> output) const override {
-        output = (input.array() > T(0)).select(input, slope_ * input.array());
+        output = input.unaryExpr(detail::vectorized([slope = slope_](const auto& x) {
+            return detail::where_positive(x, x, Eigen::internal::pmul(detail::broadcast(x, slope), x));
+        }));
     }
     void backward(ConstMatrixView<T> input, ConstMatrixView<T>, ConstMatrixView<T> output_gradient,
                   MatrixView<T> input_gradient) override {
-        input_gradient = (input.array() > T(0)).select(output_gradient, slope_ * output_gradient.array());
+        input_gradient = output_gradient.binaryExpr(input, detail::vectorized([slope = slope_](const auto& gradient,
+                                                                                               const auto& x) {
+            return detail::where_positive(x, gradient, Eigen::internal::pmul(detail::broadcast(x, slope), gradient));
+        }));
     }
 
 private:
@@ -72,13 +80,20 @@ public:
     T alpha() const { return alpha_; }
     LayerSettings settings() const override { return {{"alpha", fmt::format("{}", alpha_)}}; }
     void forward(ConstMatrixView<T> input, MatrixView<T> output) const override {
-        output = (input.array() > T(0)).select(input, alpha_ * (input.array().exp() - T(1)));
+        output = input.unaryExpr(detail::vectorized([alpha = alpha_](const auto& x) {
+            using namespace Eigen::internal;
+            const auto negative_part = pmul(detail::broadcast(x, alpha), psub(pexp(x), detail::broadcast(x, T(1))));
+            return detail::where_positive(x, x, negative_part);
+        }));
     }
     // For x <= 0 the derivative alpha * exp(x) equals output + alpha.
     void backward(ConstMatrixView<T> input, ConstMatrixView<T> output, ConstMatrixView<T> output_gradient,
                   MatrixView<T> input_gradient) override {
-        input_gradient = (input.array() > T(0))
-                             .select(output_gradient, output_gradient.array() * (output.array() + alpha_));
+        const auto derivative = input.binaryExpr(output, detail::vectorized([alpha = alpha_](const auto& x, const auto& y) {
+            using namespace Eigen::internal;
+            return detail::where_positive(x, detail::broadcast(x, T(1)), padd(y, detail::broadcast(x, alpha)));
+        }));
+        input_gradient = output_gradient.cwiseProduct(derivative);
     }
 
 private:

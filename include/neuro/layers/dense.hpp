@@ -2,6 +2,7 @@
 // Dense: the fully connected layer, Y = W * X + b.
 
 #include "neuro/core/error.hpp"
+#include "neuro/core/product.hpp"
 #include "neuro/init.hpp"
 #include "neuro/layers/layer.hpp"
 
@@ -91,21 +92,21 @@ public:
     std::unique_ptr<Layer<T>> clone() const override { return std::make_unique<Dense>(*this); }
 
     void forward(ConstMatrixView<T> input, MatrixView<T> output) const override {
-        output.noalias() = weight() * input;
+        detail::multiply<false, false>(weight(), input, output);
         if (options_.use_bias) output.colwise() += bias();
     }
 
     void backward(ConstMatrixView<T> input, ConstMatrixView<T> /*output*/,
                   ConstMatrixView<T> output_gradient, MatrixView<T> input_gradient) override {
         MatrixView<T> weight_gradient(parameters_.gradients(), outputs_, inputs_);
-        weight_gradient.noalias() = output_gradient * input.transpose();
+        detail::multiply<false, true>(output_gradient, input, weight_gradient);
         if (options_.l1 > 0) weight_gradient += T(options_.l1) * weight().cwiseSign();
         if (options_.l2 > 0) weight_gradient += T(2 * options_.l2) * weight();
         if (options_.use_bias) {
             VectorView<T>(parameters_.gradients() + outputs_ * inputs_, outputs_).noalias() =
                 output_gradient.rowwise().sum();
         }
-        if (input_gradient.size() != 0) input_gradient.noalias() = weight().transpose() * output_gradient;
+        if (input_gradient.size() != 0) detail::multiply<true, false>(read_only(weight()), output_gradient, input_gradient);
     }
 
 private:

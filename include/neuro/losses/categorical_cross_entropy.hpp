@@ -15,6 +15,13 @@ typename Column::Scalar log_sum_exp(const Column& logits) {
     return largest + std::log((logits.array() - largest).exp().sum());
 }
 
+/// Each column of logits minus its maximum, into shifted (same shape): the argument of a
+/// softmax that cannot overflow.
+template <Scalar T>
+void shift_by_column_max(ConstMatrixView<T> logits, MatrixView<T> shifted) {
+    for (Index j = 0; j < logits.cols(); ++j) shifted.col(j) = logits.col(j).array() - logits.col(j).maxCoeff();
+}
+
 /// -1/batch sum over samples and classes of y log p; targets are class probabilities
 /// (one-hot for hard labels), outputs x batch. After a Softmax layer the model computes it
 /// from the logits z instead: sum_i y_i (logsumexp(z) - z_i), with gradient
@@ -60,12 +67,24 @@ public:
 
     void gradient_from_logits(ConstMatrixView<T> logits, ConstMatrixView<T> target,
                               MatrixView<T> gradient) const override {
+        value_and_gradient_from_logits(logits, target, gradient);
+    }
+
+    // With s = z - max z per column: value sum_i y_i (log sum exp(s) - s_i), gradient
+    // exp(s) / sum exp(s) * sum_i y_i - y; the exponentials are taken once, over the whole batch.
+    T value_and_gradient_from_logits(ConstMatrixView<T> logits, ConstMatrixView<T> target,
+                                     MatrixView<T> gradient) const override {
         const T scale = T(1) / T(logits.cols());
+        shift_by_column_max(logits, gradient);
+        T total = -target.cwiseProduct(gradient).sum();
+        gradient = gradient.array().exp();
         for (Index j = 0; j < logits.cols(); ++j) {
-            const T normalizer = log_sum_exp(logits.col(j));
-            gradient.col(j) = scale * ((logits.col(j).array() - normalizer).exp() * target.col(j).sum() -
-                                       target.col(j).array());
+            const T mass = target.col(j).sum();
+            const T normalizer = gradient.col(j).sum();
+            total += mass * std::log(normalizer);
+            gradient.col(j) = (mass * scale / normalizer) * gradient.col(j) - scale * target.col(j);
         }
+        return total * scale;
     }
 };
 

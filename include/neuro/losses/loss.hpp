@@ -59,6 +59,14 @@ public:
         fail("{} has no fused form from logits", type_name());
     }
 
+    /// Both of the above in one call, as a training step needs them: losses whose value and
+    /// gradient share work (softmax's normalizer) override it to do that work once.
+    virtual T value_and_gradient_from_logits(ConstMatrixView<T> logits, ConstMatrixView<T> target,
+                                             MatrixView<T> gradient) const {
+        gradient_from_logits(logits, target, gradient);
+        return value_from_logits(logits, target);
+    }
+
 protected:
     Loss() = default;
     Loss(const Loss&) = default;

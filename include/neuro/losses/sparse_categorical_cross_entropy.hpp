@@ -58,12 +58,25 @@ public:
 
     void gradient_from_logits(ConstMatrixView<T> logits, ConstMatrixView<T> target,
                               MatrixView<T> gradient) const override {
+        value_and_gradient_from_logits(logits, target, gradient);
+    }
+
+    // With s = z - max z per column: value log sum exp(s) - s_c, gradient exp(s) / sum exp(s)
+    // - onehot(c); the exponentials are taken once, over the whole batch.
+    T value_and_gradient_from_logits(ConstMatrixView<T> logits, ConstMatrixView<T> target,
+                                     MatrixView<T> gradient) const override {
         const T scale = T(1) / T(logits.cols());
+        shift_by_column_max(logits, gradient);
+        T total = 0;
+        for (Index j = 0; j < logits.cols(); ++j) total -= gradient(class_of(target, j), j);
+        gradient = gradient.array().exp();
         for (Index j = 0; j < logits.cols(); ++j) {
-            const T normalizer = log_sum_exp(logits.col(j));
-            gradient.col(j) = scale * (logits.col(j).array() - normalizer).exp();
+            const T normalizer = gradient.col(j).sum();
+            total += std::log(normalizer);
+            gradient.col(j) *= scale / normalizer;
             gradient(class_of(target, j), j) -= scale;
         }
+        return total * scale;
     }
 
 private:

@@ -1,6 +1,7 @@
 #pragma once
 // Adam: adaptive moment estimation (Kingma and Ba, 2015).
 
+#include "neuro/core/vectorized.hpp"
 #include "neuro/optimizers/optimizer.hpp"
 
 #include <cmath>
@@ -45,14 +46,22 @@ protected:
         second_moment_ = Vector<T>::Zero(count);
     }
 
+    // One pass over the four arrays, a SIMD packet at a time (three Eigen expressions took
+    // three passes and two divisions per parameter; Adam was a sixth of W1's step).
     void update(VectorView<T> values, ConstVectorView<T> gradients) override {
         const double t = static_cast<double>(this->steps());
         const T step_size = T(this->learning_rate() / (1 - std::pow(double(beta1_), t)));
-        const T second_correction = T(std::sqrt(1 - std::pow(double(beta2_), t)));
-        first_moment_ = beta1_ * first_moment_ + (T(1) - beta1_) * gradients;
-        second_moment_ = beta2_ * second_moment_ + (T(1) - beta2_) * gradients.cwiseAbs2();
-        values.array() -= step_size * first_moment_.array() /
-                          (second_moment_.array().sqrt() / second_correction + eps_);
+        const T inverse_correction = T(1 / std::sqrt(1 - std::pow(double(beta2_), t)));
+        const auto adam_step = [&](const auto& g, auto& m, auto& v, auto& p) {
+            using namespace Eigen::internal;
+            using detail::broadcast;
+            m = padd(pmul(broadcast(g, beta1_), m), pmul(broadcast(g, T(1) - beta1_), g));
+            v = padd(pmul(broadcast(g, beta2_), v), pmul(broadcast(g, T(1) - beta2_), pmul(g, g)));
+            const auto denominator = padd(pmul(psqrt(v), broadcast(g, inverse_correction)), broadcast(g, eps_));
+            p = psub(p, pdiv(pmul(broadcast(g, step_size), m), denominator));
+        };
+        detail::for_each_packet(adam_step, gradients.data(), first_moment_.data(), second_moment_.data(),
+                                values.data(), values.size());
     }
 
 private:
