@@ -13,5 +13,9 @@ function(neuro_add_mpi_test name ranks program)
     COMMAND "${MPIEXEC_EXECUTABLE}" ${MPIEXEC_NUMPROC_FLAG} ${ranks} ${flags} ${MPIEXEC_PREFLAGS}
             $<TARGET_FILE:${program}> ${MPIEXEC_POSTFLAGS} ${ARGN}
   )
-  set_tests_properties(${name} PROPERTIES LABELS mpi TIMEOUT 120 PROCESSORS ${ranks})
+  # Under the sanitize preset, LeakSanitizer reports what Open MPI itself (libmpi and the
+  # plugins it unloads) never frees; AddressSanitizer's other checks stay on. neuro's own
+  # code paths are leak-checked by the single-process tests.
+  set_tests_properties(${name} PROPERTIES LABELS mpi TIMEOUT 120 PROCESSORS ${ranks}
+                                          ENVIRONMENT "ASAN_OPTIONS=detect_leaks=0")
 endfunction()
