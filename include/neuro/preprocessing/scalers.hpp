@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -60,6 +61,61 @@ inline double percentile(const std::vector<double>& sorted, double q) {
     return sorted[below] + fraction * (sorted[above] - sorted[below]);
 }
 
+// What every scaler shares: fit_transform and the checks before a transform. Derived has
+// fit, transform, features() (0 until fitted) and a static `name`.
+template <class Derived>
+class Scaler {
+public:
+    template <FloatMatrix M>
+    Matrix<typename M::Scalar> fit_transform(const M& x) {
+        return derived().fit(x).transform(x);
+    }
+
+    bool fitted() const { return derived().features() > 0; }
+
+protected:
+    void check_ready(Index width, std::string_view method) const {
+        check_fitted(fitted(), Derived::name, method);
+        check_width(derived().features(), width, Derived::name, method);
+    }
+
+private:
+    Derived& derived() { return static_cast<Derived&>(*this); }
+    const Derived& derived() const { return static_cast<const Derived&>(*this); }
+};
+
+// A scaler of the form x' = (x - center) / scale, column by column (StandardScaler,
+// RobustScaler): Derived's fit sets center_ and scale_.
+template <class Derived>
+class CenteringScaler : public Scaler<Derived> {
+public:
+    template <FloatMatrix M>
+    Matrix<typename M::Scalar> transform(const M& x) const {
+        this->check_ready(x.cols(), "transform");
+        return subtract_and_divide(x, center_, scale_);
+    }
+
+    template <FloatMatrix M>
+    Matrix<typename M::Scalar> inverse_transform(const M& scaled) const {
+        this->check_ready(scaled.cols(), "inverse_transform");
+        return multiply_and_add(scaled, scale_, center_);
+    }
+
+    Index features() const { return center_.size(); }
+    const Vector<double>& scale() const { return scale_; }
+
+protected:
+    // Restores center and scale from a saved state under the given key of the center.
+    void restore(const FittedState& state, const std::string& center_key) {
+        center_ = state_entry(state, center_key, Derived::name);
+        scale_ = state_entry(state, "scale", Derived::name, center_.size());
+        check_positive_scale(scale_, Derived::name);
+    }
+
+    Vector<double> center_;
+    Vector<double> scale_;
+};
+
 }  // namespace detail
 
 /// Represents: per-column standardization z = (x - mean) / scale, where scale is the
@@ -69,74 +125,43 @@ inline double percentile(const std::vector<double>& sorted, double q) {
 /// Ensures: the transformed training columns have mean 0 and, unless constant, standard
 /// deviation 1; a constant column has scale 1 and becomes 0, never NaN;
 /// inverse_transform(transform(x)) == x up to rounding.
-class StandardScaler {
+class StandardScaler : public detail::CenteringScaler<StandardScaler> {
 public:
+    static constexpr std::string_view name = "StandardScaler";
+
     template <FloatMatrix M>
     StandardScaler& fit(const M& x) {
         detail::check_finite_for_fit(x, name);
-        mean_.resize(x.cols());
+        center_.resize(x.cols());
         scale_.resize(x.cols());
         for (Index column = 0; column < x.cols(); ++column) {
             const auto values = x.col(column).template cast<double>();
             if (values.minCoeff() == values.maxCoeff()) {
                 // Exact, where a computed mean and variance could be off by rounding: z is 0.
-                mean_[column] = values[0];
+                center_[column] = values[0];
                 scale_[column] = 1.0;
                 continue;
             }
             const double mean = values.mean();
-            mean_[column] = mean;
+            center_[column] = mean;
             scale_[column] = detail::spread_or_one(std::sqrt((values.array() - mean).square().mean()));
         }
         return *this;
     }
 
-    template <FloatMatrix M>
-    Matrix<typename M::Scalar> transform(const M& x) const {
-        check_ready(x.cols(), "transform");
-        return detail::subtract_and_divide(x, mean_, scale_);
-    }
-
-    template <FloatMatrix M>
-    Matrix<typename M::Scalar> fit_transform(const M& x) {
-        return fit(x).transform(x);
-    }
-
-    template <FloatMatrix M>
-    Matrix<typename M::Scalar> inverse_transform(const M& z) const {
-        check_ready(z.cols(), "inverse_transform");
-        return detail::multiply_and_add(z, scale_, mean_);
-    }
-
-    bool fitted() const { return mean_.size() > 0; }
-    Index features() const { return mean_.size(); }
-    const Vector<double>& mean() const { return mean_; }
-    const Vector<double>& scale() const { return scale_; }
+    const Vector<double>& mean() const { return center_; }
 
     /// {"mean", "scale"}.
     FittedState state() const {
         detail::check_fitted(fitted(), name, "state");
-        return {{"mean", mean_}, {"scale", scale_}};
+        return {{"mean", center_}, {"scale", scale_}};
     }
 
     static StandardScaler from_state(const FittedState& state) {
         StandardScaler scaler;
-        scaler.mean_ = detail::state_entry(state, "mean", name);
-        scaler.scale_ = detail::state_entry(state, "scale", name, scaler.mean_.size());
-        detail::check_positive_scale(scaler.scale_, name);
+        scaler.restore(state, "mean");
         return scaler;
     }
-
-private:
-    static constexpr std::string_view name = "StandardScaler";
-
-    void check_ready(Index width, std::string_view method) const {
-        detail::check_fitted(fitted(), name, method);
-        detail::check_width(features(), width, name, method);
-    }
-
-    Vector<double> mean_;
-    Vector<double> scale_;
 };
 
 /// Represents: per-column rescaling of [data_min, data_max] onto the feature range
@@ -146,8 +171,10 @@ private:
 /// Ensures: the training data's columns span exactly the feature range; a constant column
 /// has scale (maximum - minimum) and maps to `minimum`, never NaN; new data outside the
 /// training range maps outside the feature range (no clipping).
-class MinMaxScaler {
+class MinMaxScaler : public detail::Scaler<MinMaxScaler> {
 public:
+    static constexpr std::string_view name = "MinMaxScaler";
+
     explicit MinMaxScaler(double minimum = 0.0, double maximum = 1.0) : range_(2) {
         if (!(minimum < maximum))
             fail("MinMaxScaler: the feature range [{}, {}] needs minimum < maximum", minimum, maximum);
@@ -170,17 +197,11 @@ public:
     }
 
     template <FloatMatrix M>
-    Matrix<typename M::Scalar> fit_transform(const M& x) {
-        return fit(x).transform(x);
-    }
-
-    template <FloatMatrix M>
     Matrix<typename M::Scalar> inverse_transform(const M& scaled) const {
         check_ready(scaled.cols(), "inverse_transform");
         return detail::subtract_and_divide(scaled, offset_, scale_);
     }
 
-    bool fitted() const { return data_min_.size() > 0; }
     Index features() const { return data_min_.size(); }
     double feature_minimum() const { return range_[0]; }
     double feature_maximum() const { return range_[1]; }
@@ -209,18 +230,11 @@ public:
     }
 
 private:
-    static constexpr std::string_view name = "MinMaxScaler";
-
     void update_scale() {
         scale_.resize(data_min_.size());
         for (Index column = 0; column < data_min_.size(); ++column)
             scale_[column] = (range_[1] - range_[0]) / detail::spread_or_one(data_max_[column] - data_min_[column]);
         offset_ = range_[0] - data_min_.array() * scale_.array();
-    }
-
-    void check_ready(Index width, std::string_view method) const {
-        detail::check_fitted(fitted(), name, method);
-        detail::check_width(features(), width, name, method);
     }
 
     Vector<double> range_;
@@ -238,8 +252,10 @@ private:
 /// finite; transform after fit on as many columns (checked: neuro::Error).
 /// Ensures: the transformed training columns have median 0; a column whose quantile range is
 /// zero has scale 1, never NaN.
-class RobustScaler {
+class RobustScaler : public detail::CenteringScaler<RobustScaler> {
 public:
+    static constexpr std::string_view name = "RobustScaler";
+
     explicit RobustScaler(double low_percentile = 25.0, double high_percentile = 75.0) : quantile_range_(2) {
         if (!(0.0 <= low_percentile && low_percentile < high_percentile && high_percentile <= 100.0))
             fail("RobustScaler: the quantile range ({}, {}) needs 0 <= low < high <= 100", low_percentile,
@@ -264,29 +280,9 @@ public:
         return *this;
     }
 
-    template <FloatMatrix M>
-    Matrix<typename M::Scalar> transform(const M& x) const {
-        check_ready(x.cols(), "transform");
-        return detail::subtract_and_divide(x, center_, scale_);
-    }
-
-    template <FloatMatrix M>
-    Matrix<typename M::Scalar> fit_transform(const M& x) {
-        return fit(x).transform(x);
-    }
-
-    template <FloatMatrix M>
-    Matrix<typename M::Scalar> inverse_transform(const M& scaled) const {
-        check_ready(scaled.cols(), "inverse_transform");
-        return detail::multiply_and_add(scaled, scale_, center_);
-    }
-
-    bool fitted() const { return center_.size() > 0; }
-    Index features() const { return center_.size(); }
     double low_percentile() const { return quantile_range_[0]; }
     double high_percentile() const { return quantile_range_[1]; }
     const Vector<double>& center() const { return center_; }
-    const Vector<double>& scale() const { return scale_; }
 
     /// {"center", "scale", "quantile_range"}; the quantile range as [low, high] percentiles.
     FittedState state() const {
@@ -297,23 +293,12 @@ public:
     static RobustScaler from_state(const FittedState& state) {
         const Vector<double>& range = detail::state_entry(state, "quantile_range", name, 2);
         RobustScaler scaler(range[0], range[1]);
-        scaler.center_ = detail::state_entry(state, "center", name);
-        scaler.scale_ = detail::state_entry(state, "scale", name, scaler.center_.size());
-        detail::check_positive_scale(scaler.scale_, name);
+        scaler.restore(state, "center");
         return scaler;
     }
 
 private:
-    static constexpr std::string_view name = "RobustScaler";
-
-    void check_ready(Index width, std::string_view method) const {
-        detail::check_fitted(fitted(), name, method);
-        detail::check_width(features(), width, name, method);
-    }
-
     Vector<double> quantile_range_;
-    Vector<double> center_;
-    Vector<double> scale_;
 };
 
 }  // namespace neuro
