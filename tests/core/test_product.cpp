@@ -1,9 +1,15 @@
-// detail::multiply: Dense's products, on one thread below a size, Eigen's product above.
+// detail::multiply: Dense's products, on one thread below a size, Eigen's product above;
+// detail::small_product, the kernel without packing for the small ones.
 
 #include <neuro/core/product.hpp>
+#include <neuro/core/small_product.hpp>
 #include <neuro/core/threads.hpp>
 
 #include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
 
 namespace {
 
@@ -35,7 +41,45 @@ void check_sizes() {
     check_product<TransposeA, TransposeB>(130, 100, 90);   // more than serial_product_work
 }
 
+/// small_product against a product summed in long double, for an m x n result of depth k.
+template <class T, bool TransposeB>
+void check_small_product(Index m, Index n, Index k) {
+    using M = neuro::Matrix<T>;
+    const M a = M::Random(m, k);
+    const M b = TransposeB ? M::Random(n, k) : M::Random(k, n);
+    M result = M::Constant(m, n, T(7));
+    neuro::detail::small_product<TransposeB>(neuro::ConstMatrixView<T>(a.data(), m, k),
+                                             neuro::ConstMatrixView<T>(b.data(), b.rows(), b.cols()),
+                                             neuro::MatrixView<T>(result.data(), m, n));
+    long double largest_error = 0;
+    for (Index i = 0; i < m; ++i)
+        for (Index j = 0; j < n; ++j) {
+            long double expected = 0;
+            for (Index d = 0; d < k; ++d)
+                expected += static_cast<long double>(a(i, d)) * (TransposeB ? b(j, d) : b(d, j));
+            largest_error = std::max(largest_error, std::abs(expected - result(i, j)));
+        }
+    INFO("m " << m << ", n " << n << ", k " << k);
+    CHECK(largest_error <= 16 * k * std::numeric_limits<T>::epsilon());
+}
+
+template <class T, bool TransposeB>
+void check_small_product_shapes() {
+    // Rows that take every path: blocks of four packets, single packets, narrower packets
+    // and single rows, for SIMD widths from 2 to 16; columns in fours and singles.
+    for (const Index m : {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 63, 64, 65, 100})
+        for (const Index n : {1, 3, 4, 5, 9})
+            for (const Index k : {0, 1, 2, 13}) check_small_product<T, TransposeB>(m, n, k);
+}
+
 }  // namespace
+
+TEST_CASE("small_product equals the summed product for every row and column path", "[product]") {
+    SECTION("float, a b") { check_small_product_shapes<float, false>(); }
+    SECTION("float, a b^T") { check_small_product_shapes<float, true>(); }
+    SECTION("double, a b") { check_small_product_shapes<double, false>(); }
+    SECTION("double, a b^T") { check_small_product_shapes<double, true>(); }
+}
 
 TEST_CASE("multiply equals Eigen's product with and without transposes, small and large", "[product]") {
     STATIC_REQUIRE(130.0 * 100 * 90 > neuro::detail::serial_product_work);

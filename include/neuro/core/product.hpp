@@ -4,8 +4,11 @@
 // Eigen splits any product of more than about 100,000 multiply-adds over its OpenMP
 // threads. For the products of a small network (W1: at most 64 x 64 x 32) waking a second
 // thread costs more than it saves: W1 ran several times slower at 2 threads than at 1.
-// Products below serial_product_work run Eigen's own kernel on the calling thread alone.
+// Products below serial_product_work stay on the calling thread: a matrix-vector or outer
+// product on Eigen's kernels for those, a * b and a * b^T on small_product (no packing),
+// a^T * b on Eigen's general kernel.
 
+#include "neuro/core/small_product.hpp"
 #include "neuro/core/types.hpp"
 
 #include <Eigen/Core>
@@ -20,12 +23,20 @@ template <bool TransposeA, bool TransposeB, Scalar T>
 void multiply(ConstMatrixView<T> a, ConstMatrixView<T> b, MatrixView<T> result) {
     const Index depth = TransposeA ? a.rows() : a.cols();
     const double work = double(result.rows()) * double(result.cols()) * double(depth);
-    if (work >= serial_product_work) {
+    // Eigen never threads a matrix-vector or outer product, and its kernels for them beat
+    // the general product's packing.
+    if (work >= serial_product_work || result.rows() == 1 || result.cols() == 1 || depth == 1) {
         if constexpr (TransposeA && TransposeB) result.noalias() = a.transpose() * b.transpose();
         else if constexpr (TransposeA) result.noalias() = a.transpose() * b;
         else if constexpr (TransposeB) result.noalias() = a * b.transpose();
         else result.noalias() = a * b;
         return;
+    }
+    if constexpr (!TransposeA) {
+        if (small_product_vectorizes<T>(result.rows())) {
+            small_product<TransposeB>(a, b, result);
+            return;
+        }
     }
     result.setZero();
     if (work == 0) return;

@@ -1,0 +1,99 @@
+#pragma once
+// A matrix product for the small operands of small networks, without packing.
+//
+// Eigen's general product first copies ("packs") both operands into panels shaped for its
+// kernel. That pays off when the panels are reused across large blocks; for W1's products
+// (at most 64 x 64 x 32) packing took a third as long as the arithmetic. When the left
+// operand is column-major, its columns are already what a kernel wants: a SIMD packet of
+// rows at a time. This kernel reads them in place and broadcasts the right operand's
+// scalars, keeping a block of up to 4 packets x 4 columns of the result in registers.
+
+#include "neuro/core/types.hpp"
+
+#include <Eigen/Core>
+
+namespace neuro::detail {
+
+/// c(i..i+R*width, j..j+C) = sum over k of a(i.., k) * b(k, j..), the block's rows read from
+/// a column-major a (leading dimension lda) a packet at a time; b(k, j) reads the right operand.
+template <class Packet, int R, int C, class T, class RightAt>
+void small_product_block(Index depth, const T* a, Index lda, const RightAt& b, Index j, T* c, Index ldc) {
+    using namespace Eigen::internal;
+    constexpr Index width = unpacket_traits<Packet>::size;
+    Packet sum[R][C];
+    for (auto& row : sum)
+        for (auto& packet : row) packet = pset1<Packet>(T(0));
+    for (Index k = 0; k < depth; ++k) {
+        Packet column[R];
+        for (int r = 0; r < R; ++r) column[r] = ploadu<Packet>(a + k * lda + r * width);
+        for (int q = 0; q < C; ++q) {
+            const Packet scalar = pset1<Packet>(b(k, j + q));
+            for (int r = 0; r < R; ++r) sum[r][q] = pmadd(column[r], scalar, sum[r][q]);
+        }
+    }
+    for (int q = 0; q < C; ++q)
+        for (int r = 0; r < R; ++r) pstoreu(c + (j + q) * ldc + r * width, sum[r][q]);
+}
+
+/// The rows [0, R * width) of the result, all columns, four at a time.
+template <class Packet, int R, class T, class RightAt>
+void small_product_rows(Index columns, Index depth, const T* a, Index lda, const RightAt& b, T* c, Index ldc) {
+    Index j = 0;
+    for (; j + 4 <= columns; j += 4) small_product_block<Packet, R, 4>(depth, a, lda, b, j, c, ldc);
+    for (; j < columns; ++j) small_product_block<Packet, R, 1>(depth, a, lda, b, j, c, ldc);
+}
+
+/// Rows from `first` on, in blocks of 4 packets, then single packets, then the packets half
+/// as wide (down to SSE's 4 floats), then one row at a time.
+template <class Packet, class T, class RightAt>
+void small_product_from(Index first, Index rows, Index columns, Index depth, const T* a, Index lda,
+                        const RightAt& b, T* c, Index ldc) {
+    using namespace Eigen::internal;
+    constexpr Index width = unpacket_traits<Packet>::size;
+    Index i = first;
+    for (; i + 4 * width <= rows; i += 4 * width)
+        small_product_rows<Packet, 4>(columns, depth, a + i, lda, b, c + i, ldc);
+    for (; i + width <= rows; i += width) small_product_rows<Packet, 1>(columns, depth, a + i, lda, b, c + i, ldc);
+    using Half = typename unpacket_traits<Packet>::half;
+    if constexpr (sizeof(Half) < sizeof(Packet)) {
+        small_product_from<Half>(i, rows, columns, depth, a, lda, b, c, ldc);
+    } else {
+        for (; i < rows; ++i)
+            for (Index j = 0; j < columns; ++j) {
+                T sum = 0;
+                for (Index k = 0; k < depth; ++k) sum += a[i + k * lda] * b(k, j);
+                c[i + j * ldc] = sum;
+            }
+    }
+}
+
+/// The narrowest SIMD packet of T this build has (SSE's 4 floats, 2 doubles; 1 without SIMD).
+template <class Packet>
+constexpr Index narrowest_packet_width() {
+    using Half = typename Eigen::internal::unpacket_traits<Packet>::half;
+    if constexpr (sizeof(Half) < sizeof(Packet)) return narrowest_packet_width<Half>();
+    else return Eigen::internal::unpacket_traits<Packet>::size;
+}
+
+/// Whether small_product runs every row of a result with `rows` rows in SIMD packets. Rows
+/// left over run one scalar at a time, slower than Eigen's packed product (W2's 10 classes).
+template <Scalar T>
+constexpr bool small_product_vectorizes(Index rows) {
+    return rows % narrowest_packet_width<typename Eigen::internal::packet_traits<T>::type>() == 0;
+}
+
+/// result = a * op(b), op transposing b where asked, with a column-major and unpacked;
+/// result must not overlap a or b.
+template <bool TransposeB, Scalar T>
+void small_product(ConstMatrixView<T> a, ConstMatrixView<T> b, MatrixView<T> result) {
+    using Packet = typename Eigen::internal::packet_traits<T>::type;
+    const T* right = b.data();
+    const Index ldb = b.rows();
+    const auto right_at = [right, ldb](Index k, Index j) {
+        return TransposeB ? right[j + k * ldb] : right[k + j * ldb];
+    };
+    small_product_from<Packet>(0, result.rows(), result.cols(), a.cols(), a.data(), a.rows(), right_at,
+                               result.data(), result.rows());
+}
+
+}  // namespace neuro::detail
