@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <limits>
 #include <memory>
 #include <numbers>
 #include <string>
@@ -125,13 +126,29 @@ template <Scalar T>
 class Sigmoid final : public Activation<T, Sigmoid<T>> {
 public:
     std::string type_name() const override { return "Sigmoid"; }
-    static T logistic(T x) {
-        if (x >= T(0)) return T(1) / (T(1) + std::exp(-x));
-        const T e = std::exp(x);
-        return e / (T(1) + e);
+    /// The logistic function of x, given e = exp(-|x|): 1 / (1 + e) for x > 0, else
+    /// e / (1 + e); for scalars and SIMD packets.
+    template <class P>
+    static P logistic_from_exp(const P& x, const P& e) {
+        using namespace Eigen::internal;
+        const P inverse = pdiv(detail::broadcast(x, T(1)), padd(detail::broadcast(x, T(1)), e));
+        return detail::where_positive(x, inverse, pmul(e, inverse));
+    }
+    /// exp(-|x|), for scalars and packets. Eigen's SIMD exp clamps its argument, so that
+    /// exp(-1000) would be 4e-39; below the smallest normal number this gives 0 instead.
+    template <class P>
+    static P exp_of_minus_abs(const P& x) {
+        using namespace Eigen::internal;
+        static const T smallest_exponent = std::log(std::numeric_limits<T>::min());
+        const P exponent = pnegate(pabs(x));
+        return pselect(pcmp_lt(exponent, detail::broadcast(x, smallest_exponent)), pzero(x), pexp(exponent));
+    }
+    template <class P>
+    static P logistic(const P& x) {
+        return logistic_from_exp(x, exp_of_minus_abs(x));
     }
     void forward(ConstMatrixView<T> input, MatrixView<T> output) const override {
-        output = input.unaryExpr(&Sigmoid::logistic);
+        output = input.unaryExpr(detail::vectorized([](const auto& x) { return logistic(x); }));
     }
     void backward(ConstMatrixView<T>, ConstMatrixView<T> output, ConstMatrixView<T> output_gradient,
                   MatrixView<T> input_gradient) override {

@@ -46,18 +46,33 @@ public:
     }
 
     T value_from_logits(ConstMatrixView<T> logits, ConstMatrixView<T> target) const override {
-        T total = 0;
-        for (Index i = 0; i < logits.size(); ++i) {
-            const T z = logits.data()[i];
-            total += std::max(z, T(0)) - z * target.data()[i] + std::log1p(std::exp(-std::abs(z)));
-        }
-        return total / T(logits.size());
+        const auto z = logits.array();
+        return (z.max(T(0)) - z * target.array() + z.unaryExpr(exp_of_minus_abs()).log1p()).sum() / T(logits.size());
     }
 
     void gradient_from_logits(ConstMatrixView<T> logits, ConstMatrixView<T> target,
                               MatrixView<T> gradient) const override {
         const T scale = T(1) / T(logits.size());
-        gradient = scale * (logits.unaryExpr(&Sigmoid<T>::logistic) - target);
+        const auto sigmoid = detail::vectorized([](const auto& z) { return Sigmoid<T>::logistic(z); });
+        gradient = scale * (logits.unaryExpr(sigmoid) - target);
+    }
+
+    // exp(-|z|) once, parked in `gradient`: both the loss's log1p and the sigmoid need it.
+    T value_and_gradient_from_logits(ConstMatrixView<T> logits, ConstMatrixView<T> target,
+                                     MatrixView<T> gradient) const override {
+        const auto z = logits.array();
+        const T scale = T(1) / T(logits.size());
+        gradient = logits.unaryExpr(exp_of_minus_abs());
+        const T total = (z.max(T(0)) - z * target.array() + gradient.array().log1p()).sum();
+        const auto sigmoid =
+            detail::vectorized([](const auto& x, const auto& e) { return Sigmoid<T>::logistic_from_exp(x, e); });
+        gradient = scale * (logits.binaryExpr(gradient, sigmoid) - target);
+        return total * scale;
+    }
+
+private:
+    static auto exp_of_minus_abs() {
+        return detail::vectorized([](const auto& x) { return Sigmoid<T>::exp_of_minus_abs(x); });
     }
 };
 
