@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,28 @@ std::string decode_error(const Bytes& bytes) {
 }
 
 Bytes gzipped(const Bytes& bytes) { return neuro::detail::gzip(bytes); }
+
+// The message of the neuro::Error that decoding `bytes` as images throws.
+std::string decode_images_error(const Bytes& bytes) {
+    try {
+        neuro::decode_idx_images<float>(bytes, neuro::PixelScale::Raw, "damaged.idx");
+    } catch (const neuro::Error& error) {
+        return error.what();
+    }
+    FAIL("decode_idx_images accepted the bytes");
+    return {};
+}
+
+// Unsigned-byte images of the given dimensions, every pixel drawn from a seeded generator.
+IdxArray<double> random_images(const std::vector<Index>& dimensions) {
+    IdxArray<double> array{IdxType::UnsignedByte, dimensions, {}};
+    std::size_t count = 1;
+    for (const Index extent : dimensions) count *= std::size_t(extent);
+    std::mt19937 generator(42);
+    std::uniform_int_distribution<int> pixel(0, 255);
+    for (std::size_t i = 0; i < count; ++i) array.values.push_back(pixel(generator));
+    return array;
+}
 
 }  // namespace
 
@@ -125,6 +148,88 @@ TEST_CASE("read_idx_images of no images gives an empty matrix of the image's wid
     const Matrix<float> images = neuro::idx_images(neuro::decode_idx<float>(bytes), neuro::PixelScale::Raw);
     CHECK(images.rows() == 0);
     CHECK(images.cols() == 0x7FFFFFFF);
+}
+
+TEMPLATE_TEST_CASE("decode_idx_images gives bit for bit the images of decode_idx, raw and scaled to the unit interval",
+                   "[idx]", float, double) {
+    using T = TestType;
+    // 0 images, one image of one row, 3-D images, pieces of decoding that end inside an
+    // image, and images larger than a piece.
+    const std::vector<Index> dimensions = GENERATE(std::vector<Index>{0, 28, 28}, std::vector<Index>{1, 5},
+                                                   std::vector<Index>{3, 2, 2}, std::vector<Index>{70, 1000},
+                                                   std::vector<Index>{2, 70000}, std::vector<Index>{4, 30, 20, 3},
+                                                   std::vector<Index>{3, 0});
+    const IdxCompression compression = GENERATE(IdxCompression::None, IdxCompression::Gzip);
+    const neuro::PixelScale scale = GENERATE(neuro::PixelScale::Raw, neuro::PixelScale::UnitInterval);
+    CAPTURE(dimensions, int(compression), int(scale));
+    const IdxArray<double> array = random_images(dimensions);
+    Bytes bytes = neuro::encode_idx(array);
+    if (compression == IdxCompression::Gzip) bytes = gzipped(bytes);
+
+    const Matrix<T> images = neuro::decode_idx_images<T>(bytes, scale);
+    Index pixels = 1;
+    for (std::size_t d = 1; d < dimensions.size(); ++d) pixels *= dimensions[d];
+    REQUIRE(images.rows() == dimensions[0]);
+    REQUIRE(images.cols() == pixels);
+    // What read_idx_images gave before it decoded straight into the matrix: each element as T,
+    // then divided by 255 in T.
+    bool all_equal = true;
+    for (Index row = 0; row < images.rows(); ++row)
+        for (Index column = 0; column < images.cols(); ++column) {
+            const T stored = T(array.values[std::size_t(row * images.cols() + column)]);
+            const T expected = scale == neuro::PixelScale::UnitInterval ? stored / T(255) : stored;
+            all_equal = all_equal && images(row, column) == expected;
+        }
+    CHECK(all_equal);
+    CHECK(images == neuro::idx_images(neuro::decode_idx<T>(bytes), scale));
+}
+
+TEST_CASE("decode_idx_images decodes every element type as decode_idx and idx_images do", "[idx]") {
+    const IdxType type = GENERATE(IdxType::SignedByte, IdxType::Short, IdxType::Int, IdxType::Float, IdxType::Double);
+    CAPTURE(int(type));
+    IdxArray<double> array{type, {3, 4}, {}};
+    for (int i = 0; i < 12; ++i) array.values.push_back((i - 6) * (type == IdxType::Float ? 0.25 : 10));
+    const Bytes bytes = neuro::encode_idx(array);
+    CHECK(neuro::decode_idx_images<float>(bytes) == neuro::idx_images(neuro::decode_idx<float>(bytes), {}));
+    CHECK(neuro::decode_idx_images<double>(gzipped(bytes))(2, 3) == array.values[11]);
+}
+
+TEST_CASE("decode_idx_images rejects labels, and pixels that are not unsigned bytes for scaling", "[idx][error]") {
+    CHECK_THAT(decode_images_error(gzipped({0, 0, 0x08, 1, 0, 0, 0, 2, 7, 8})),
+               Contains("read_idx_images: damaged.idx: images need at least 2 dimensions (count, pixels...), the file "
+                        "has 1"));
+    CHECK_THROWS_WITH(neuro::decode_idx_images<float>(neuro::encode_idx(IdxArray<float>{IdxType::Float, {1, 1}, {2}}),
+                                                      neuro::PixelScale::UnitInterval),
+                      Contains("needs unsigned-byte pixels; the file holds float32"));
+}
+
+TEST_CASE("a gzip file whose header promises more than its bytes can inflate to is truncated, before any allocation",
+          "[idx][error]") {
+    // 2^31 - 1 images of 2^31 - 1 pixels; or a billion pixels, which would take 4 GB as float.
+    const Bytes huge = gzipped({0, 0, 0x08, 2, 0x7F, 0xFF, 0xFF, 0xFF, 0x7F, 0xFF, 0xFF, 0xFF, 1, 2, 3});
+    const Bytes billion = gzipped({0, 0, 0x08, 3, 0, 0, 0x03, 0xE8, 0, 0, 0x03, 0xE8, 0, 0, 0x03, 0xE8, 1, 2, 3});
+    // The guard's message (at most N bytes left), not the decoding loop's: nothing was decoded.
+    const std::string at_most = "the file is truncated: the header promises ";
+    CHECK_THAT(decode_images_error(huge),
+               Contains("read_idx: damaged.idx: " + at_most + "4611686014132420609 elements (4611686014132420609 "
+                        "bytes of data), but what is left of the file holds at most") &&
+                   Contains("bytes"));
+    CHECK_THAT(decode_images_error(billion),
+               Contains(at_most + "1000000000 elements (1000000000 bytes of data), but what is left"));
+    CHECK_THAT(decode_error(billion), Contains(at_most + "1000000000 elements"));
+}
+
+TEST_CASE("decode_idx_images reads gzip data compressed about as far as deflate goes", "[idx]") {
+    // 12755 black 28 x 28 images: 10 MB of zeros that deflate packs about 1000 to 1, near the
+    // 1032 to 1 the truncation guard allows.
+    const IdxArray<float> black{IdxType::UnsignedByte, {12755, 28, 28}, std::vector<float>(12755 * 28 * 28, 0.0f)};
+    const Bytes compressed = gzipped(neuro::encode_idx(black));
+    CHECK(compressed.size() * 1000 < black.values.size());
+    const Matrix<float> images = neuro::decode_idx_images<float>(compressed, neuro::PixelScale::UnitInterval);
+    CHECK(images.rows() == 12755);
+    CHECK(images.cols() == 784);
+    CHECK(images.isZero(0));
+    CHECK(neuro::decode_idx<float>(compressed).values.size() == black.values.size());
 }
 
 TEST_CASE("decode_idx reads concatenated gzip members as one file, as gunzip does", "[idx]") {

@@ -65,7 +65,7 @@ enum class PixelScale {
 
 namespace detail {
 
-inline std::size_t idx_element_size(IdxType type) {
+constexpr std::size_t idx_element_size(IdxType type) {
     switch (type) {
         case IdxType::UnsignedByte:
         case IdxType::SignedByte: return 1;
@@ -103,18 +103,33 @@ inline std::uint64_t read_big_endian(const unsigned char* bytes, std::size_t siz
     return value;
 }
 
-// One element stored big-endian at `bytes`, as T.
+// One element of type `type` stored big-endian at `bytes`, as T.
+template <Scalar T, IdxType type>
+T decode_element(const unsigned char* bytes) {
+    if constexpr (type == IdxType::UnsignedByte) return T(bytes[0]);
+    else if constexpr (type == IdxType::SignedByte) return T(std::int8_t(bytes[0]));
+    else if constexpr (type == IdxType::Short) return T(std::int16_t(std::uint16_t(read_big_endian(bytes, 2))));
+    else if constexpr (type == IdxType::Int) return T(std::int32_t(std::uint32_t(read_big_endian(bytes, 4))));
+    else if constexpr (type == IdxType::Float) return T(std::bit_cast<float>(std::uint32_t(read_big_endian(bytes, 4))));
+    else return T(std::bit_cast<double>(read_big_endian(bytes, 8)));
+}
+
+// Decodes out.size() elements stored at `bytes`, as T. The type is chosen once, outside the
+// loop, so that each loop is a plain conversion the compiler can vectorize.
 template <Scalar T>
-T decode_element(const unsigned char* bytes, IdxType type) {
+void decode_elements(const unsigned char* bytes, IdxType type, std::span<T> out) {
+    const auto each = [&]<IdxType stored>() {
+        constexpr std::size_t size = idx_element_size(stored);
+        for (std::size_t i = 0; i < out.size(); ++i) out[i] = decode_element<T, stored>(bytes + i * size);
+    };
     switch (type) {
-        case IdxType::UnsignedByte: return T(bytes[0]);
-        case IdxType::SignedByte: return T(std::int8_t(bytes[0]));
-        case IdxType::Short: return T(std::int16_t(std::uint16_t(read_big_endian(bytes, 2))));
-        case IdxType::Int: return T(std::int32_t(std::uint32_t(read_big_endian(bytes, 4))));
-        case IdxType::Float: return T(std::bit_cast<float>(std::uint32_t(read_big_endian(bytes, 4))));
-        case IdxType::Double: return T(std::bit_cast<double>(read_big_endian(bytes, 8)));
+        case IdxType::UnsignedByte: return each.template operator()<IdxType::UnsignedByte>();
+        case IdxType::SignedByte: return each.template operator()<IdxType::SignedByte>();
+        case IdxType::Short: return each.template operator()<IdxType::Short>();
+        case IdxType::Int: return each.template operator()<IdxType::Int>();
+        case IdxType::Float: return each.template operator()<IdxType::Float>();
+        case IdxType::Double: return each.template operator()<IdxType::Double>();
     }
-    return T(0);
 }
 
 // Reads the bytes of an uncompressed file in memory.
@@ -217,8 +232,17 @@ void read_exactly(Bytes& bytes, std::span<unsigned char> out, std::string_view s
         fail("read_idx: {}: the file is truncated: {} needs {} bytes, only {} are left", source, what, out.size(), got);
 }
 
-template <Scalar T, class Bytes>
-IdxArray<T> decode_idx(Bytes& bytes, std::string_view source) {
+// What an IDX header declares: the element type, the dimensions and their product.
+struct IdxHeader {
+    IdxType type = IdxType::UnsignedByte;
+    std::vector<Index> dimensions;
+    std::size_t count = 0;  ///< elements
+};
+
+// Reads and checks the header, and that the input can hold the data it promises, before
+// anything of the data's size is allocated.
+template <class Bytes>
+IdxHeader read_idx_header(Bytes& bytes, std::string_view source) {
     std::array<unsigned char, 4> magic{};
     read_exactly(bytes, magic, source, "the 4-byte magic number");
     if (magic[0] != 0 || magic[1] != 0)
@@ -227,63 +251,155 @@ IdxArray<T> decode_idx(Bytes& bytes, std::string_view source) {
     if (!is_idx_type(magic[2]))
         fail("read_idx: {}: unknown IDX type byte 0x{:02x} (known: 08 u8, 09 i8, 0b i16, 0c i32, 0d f32, 0e f64)",
              source, magic[2]);
-    IdxArray<T> array;
-    array.type = IdxType(magic[2]);
+    IdxHeader result;
+    result.type = IdxType(magic[2]);
     const std::size_t rank = magic[3];
     if (rank == 0) fail("read_idx: {}: the header declares 0 dimensions", source);
 
     std::vector<unsigned char> header(4 * rank);
     read_exactly(bytes, header, source, fmt::format("the {} dimensions", rank));
-    const std::size_t element_size = idx_element_size(array.type);
-    for (std::size_t d = 0; d < rank; ++d) array.dimensions.push_back(Index(read_big_endian(&header[4 * d], 4)));
+    const std::size_t element_size = idx_element_size(result.type);
+    for (std::size_t d = 0; d < rank; ++d) result.dimensions.push_back(Index(read_big_endian(&header[4 * d], 4)));
     // Every product of dimensions (the element count, the pixels of an image) must fit in
     // memory sizes and in Index, also beside a zero dimension: check the product of the
     // non-zero ones as it grows.
     const std::size_t limit = std::size_t(std::numeric_limits<Index>::max()) / element_size;
     std::size_t nonzero_product = 1;
     bool any_zero = false;
-    for (const Index extent : array.dimensions) {
+    for (const Index extent : result.dimensions) {
         if (extent == 0) {
             any_zero = true;
             continue;
         }
         if (nonzero_product > limit / std::size_t(extent))
             fail("read_idx: {}: the dimensions {} multiply beyond what memory can address", source,
-                 fmt::join(array.dimensions, " x "));
+                 fmt::join(result.dimensions, " x "));
         nonzero_product *= std::size_t(extent);
     }
-    const std::size_t count = any_zero ? 0 : nonzero_product;
-    const std::size_t data_size = count * element_size;
+    result.count = any_zero ? 0 : nonzero_product;
+    const std::size_t data_size = result.count * element_size;
     if constexpr (std::same_as<Bytes, PlainBytes>) {
         // The whole file is at hand: check its length before reading any data.
         if (bytes.remaining() != data_size)
             fail(
                 "read_idx: {}: the header promises {} elements ({} bytes of data), but the file holds {} bytes of "
                 "data ({})",
-                source, count, data_size, bytes.remaining(),
+                source, result.count, data_size, bytes.remaining(),
                 bytes.remaining() < data_size ? "truncated" : "trailing bytes");
     }
-    // Decoded in pieces and reserved only as far as the input can hold, so that memory grows
-    // with the data actually there, not with what the header claims.
-    array.values.reserve(std::min(count, bytes.most_remaining() / element_size));
-    constexpr std::size_t piece_elements = std::size_t(1) << 16;
-    std::vector<unsigned char> piece(piece_elements * element_size);
-    for (std::size_t done = 0; done < count;) {
-        const std::size_t elements = std::min(piece_elements, count - done);
-        const std::size_t got = bytes.read(std::span(piece.data(), elements * element_size));
+    // Memory is allocated for the promised elements: a header that promises more than the
+    // input can hold (a lying header in a small gzip file) must fail here, not allocate.
+    if (data_size > bytes.most_remaining())
+        fail(
+            "read_idx: {}: the file is truncated: the header promises {} elements ({} bytes of data), but what is "
+            "left of the file holds at most {} bytes",
+            source, result.count, data_size, bytes.most_remaining());
+    return result;
+}
+
+// Elements decoded at a time: the buffers (this many stored elements, as many T) stay small
+// whatever the file's size. Smaller and larger pieces loaded Fashion-MNIST a little slower.
+inline constexpr std::size_t idx_piece_elements = std::size_t(1) << 16;
+
+// Decodes the header's elements in pieces of at most idx_piece_elements, handing each to
+// `sink(std::span<T> piece, std::size_t offset)` (offset: the index of its first element,
+// row-major); then checks that nothing follows them.
+template <Scalar T, class Bytes, class Sink>
+void decode_idx_elements(Bytes& bytes, const IdxHeader& header, std::string_view source, Sink&& sink) {
+    const std::size_t element_size = idx_element_size(header.type);
+    std::vector<unsigned char> stored(std::min(idx_piece_elements, header.count) * element_size);
+    std::vector<T> decoded(std::min(idx_piece_elements, header.count));
+    for (std::size_t done = 0; done < header.count;) {
+        const std::size_t elements = std::min(idx_piece_elements, header.count - done);
+        const std::size_t got = bytes.read(std::span(stored.data(), elements * element_size));
         if (got != elements * element_size)
             fail(
                 "read_idx: {}: the file is truncated: the header promises {} elements ({} bytes of data), the file "
                 "holds {} bytes of data",
-                source, count, data_size, done * element_size + got);
-        for (std::size_t i = 0; i < elements; ++i)
-            array.values.push_back(decode_element<T>(&piece[i * element_size], array.type));
+                source, header.count, header.count * element_size, done * element_size + got);
+        const std::span piece(decoded.data(), elements);
+        decode_elements(stored.data(), header.type, piece);
+        sink(piece, done);
         done += elements;
     }
     unsigned char extra = 0;
     if (bytes.read(std::span(&extra, 1)) != 0)
-        fail("read_idx: {}: trailing bytes after the {} elements the header promises", source, count);
+        fail("read_idx: {}: trailing bytes after the {} elements the header promises", source, header.count);
+}
+
+template <Scalar T, class Bytes>
+IdxArray<T> decode_idx(Bytes& bytes, std::string_view source) {
+    const IdxHeader header = read_idx_header(bytes, source);
+    IdxArray<T> array{header.type, header.dimensions, {}};
+    array.values.reserve(header.count);  // read_idx_header checked that the input can hold them
+    decode_idx_elements<T>(bytes, header, source, [&](std::span<T> piece, std::size_t) {
+        array.values.insert(array.values.end(), piece.begin(), piece.end());
+    });
     return array;
+}
+
+inline std::span<const unsigned char> unsigned_bytes(const std::string& bytes) {
+    return {reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()};
+}
+
+// Calls decode(reader) with a reader of `bytes`: gzip-inflating when they start as gzip.
+template <class Decode>
+auto with_idx_reader(std::span<const unsigned char> bytes, std::string_view source, Decode&& decode) {
+    if (is_gzip(bytes)) {
+        GzipBytes inflated(bytes, source);
+        return decode(inflated);
+    }
+    PlainBytes plain(bytes);
+    return decode(plain);
+}
+
+// The number of images and of pixels in each, of an array of `type` and `dimensions` read as
+// images; see idx_images.
+inline std::array<Index, 2> idx_image_shape(IdxType type, const std::vector<Index>& dimensions, PixelScale scale,
+                                            std::string_view source) {
+    if (dimensions.size() < 2)
+        fail("read_idx_images: {}: images need at least 2 dimensions (count, pixels...), the file has {}", source,
+             dimensions.size());
+    if (scale == PixelScale::UnitInterval && type != IdxType::UnsignedByte)
+        fail("read_idx_images: {}: scaling to [0, 1] divides by 255 and needs unsigned-byte pixels; the file holds {}",
+             source, idx_type_name(type));
+    Index pixels = 1;
+    for (std::size_t d = 1; d < dimensions.size(); ++d) {
+        const Index extent = dimensions[d];
+        if (extent < 0 || (extent > 0 && pixels > std::numeric_limits<Index>::max() / extent))
+            fail("read_idx_images: {}: the image dimensions {} do not multiply to a pixel count", source,
+                 fmt::join(dimensions, " x "));
+        pixels *= extent;
+    }
+    return {dimensions.front(), pixels};
+}
+
+// Copies `pixels`, the row-major elements from flat index `offset` on of an array of
+// images.rows() images of images.cols() pixels, into their places in `images` (one image per
+// row). Whole images go as one block copy, which walks the column-major destination a few
+// contiguous elements per column rather than one element per column and image.
+template <Scalar T>
+void place_pixels(Matrix<T>& images, std::span<const T> pixels, std::size_t offset) {
+    using RowMajor = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    using Row = Eigen::Matrix<T, 1, Eigen::Dynamic>;
+    const auto width = std::size_t(images.cols());
+    Index row = Index(offset / width);
+    const T* next = pixels.data();
+    std::size_t left = pixels.size();
+    if (const std::size_t column = offset % width; column > 0 && left > 0) {  // the rest of a started image
+        const std::size_t count = std::min(left, width - column);
+        images.row(row).segment(Index(column), Index(count)) = Eigen::Map<const Row>(next, Index(count));
+        next += count;
+        left -= count;
+        ++row;
+    }
+    if (const std::size_t whole = left / width; whole > 0) {
+        images.middleRows(row, Index(whole)) = Eigen::Map<const RowMajor>(next, Index(whole), Index(width));
+        next += whole * width;
+        left -= whole * width;
+        row += Index(whole);
+    }
+    if (left > 0) images.row(row).head(Index(left)) = Eigen::Map<const Row>(next, Index(left));  // a started image
 }
 
 inline void append_big_endian(std::vector<unsigned char>& out, std::uint64_t value, std::size_t size) {
@@ -348,19 +464,15 @@ inline std::vector<unsigned char> gzip(std::span<const unsigned char> bytes) {
 /// and corrupt or truncated gzip data.
 template <Scalar T>
 IdxArray<T> decode_idx(std::span<const unsigned char> bytes, std::string_view source = "<bytes>") {
-    if (detail::is_gzip(bytes)) {
-        detail::GzipBytes inflated(bytes, source);
-        return detail::decode_idx<T>(inflated, source);
-    }
-    detail::PlainBytes plain(bytes);
-    return detail::decode_idx<T>(plain, source);
+    return detail::with_idx_reader(bytes, source,
+                                   [&](auto& reader) { return detail::decode_idx<T>(reader, source); });
 }
 
 /// Reads an IDX file, gzip-compressed or not; see decode_idx. Errors name the file.
 template <Scalar T>
 IdxArray<T> read_idx(const std::filesystem::path& path) {
     const std::string bytes = read_file(path, "read_idx");
-    return decode_idx<T>(std::span(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()), path.string());
+    return decode_idx<T>(detail::unsigned_bytes(bytes), path.string());
 }
 
 /// Ensures: the bytes of an uncompressed IDX file holding `array`.
@@ -409,30 +521,37 @@ void write_idx(const std::filesystem::path& path, const IdxArray<T>& array,
 /// neuro::Error naming `source`).
 template <Scalar T>
 Matrix<T> idx_images(const IdxArray<T>& array, PixelScale scale, std::string_view source = "<bytes>") {
-    if (array.dimensions.size() < 2)
-        fail("read_idx_images: {}: images need at least 2 dimensions (count, pixels...), the file has {}", source,
-             array.dimensions.size());
-    if (scale == PixelScale::UnitInterval && array.type != IdxType::UnsignedByte)
-        fail("read_idx_images: {}: scaling to [0, 1] divides by 255 and needs unsigned-byte pixels; the file holds {}",
-             source, detail::idx_type_name(array.type));
-    const Index images = array.dimensions.front();
-    Index pixels = 1;
-    for (std::size_t d = 1; d < array.dimensions.size(); ++d) {
-        const Index extent = array.dimensions[d];
-        if (extent < 0 || (extent > 0 && pixels > std::numeric_limits<Index>::max() / extent))
-            fail("read_idx_images: {}: the image dimensions {} do not multiply to a pixel count", source,
-                 fmt::join(array.dimensions, " x "));
-        pixels *= extent;
-    }
+    const auto [images, pixels] = detail::idx_image_shape(array.type, array.dimensions, scale, source);
     if (images < 0 || (pixels > 0 && std::size_t(images) != array.values.size() / std::size_t(pixels)) ||
         std::size_t(images) * std::size_t(pixels) != array.values.size())
         fail("read_idx_images: {}: {} images of {} pixels, but {} values", source, images, pixels, array.values.size());
-    // No images, or images of no pixels: copying would still loop over every (empty) column.
-    if (array.values.empty()) return Matrix<T>(images, pixels);
-    using RowMajor = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-    Matrix<T> result = Eigen::Map<const RowMajor>(array.values.data(), images, pixels);
+    Matrix<T> result(images, pixels);
+    // No images, or images of no pixels: nothing to place (and no width to divide by).
+    if (array.values.empty()) return result;
+    detail::place_pixels(result, std::span(array.values), 0);
     if (scale == PixelScale::UnitInterval) result /= T(255);
     return result;
+}
+
+/// Decodes an IDX file of images held in memory straight into the matrix idx_images would
+/// give, without the IdxArray between: the peak memory is the matrix, `bytes` and a small
+/// constant. Throws decode_idx's and idx_images's errors, and a "truncated" error for a header
+/// that promises more data than `bytes` can hold, before allocating the matrix.
+template <Scalar T>
+Matrix<T> decode_idx_images(std::span<const unsigned char> bytes, PixelScale scale = PixelScale::Raw,
+                            std::string_view source = "<bytes>") {
+    return detail::with_idx_reader(bytes, source, [&](auto& reader) {
+        const detail::IdxHeader header = detail::read_idx_header(reader, source);
+        const auto [images, pixels] = detail::idx_image_shape(header.type, header.dimensions, scale, source);
+        Matrix<T> result(images, pixels);
+        detail::decode_idx_elements<T>(reader, header, source, [&](std::span<T> piece, std::size_t offset) {
+            // Scaled while the piece is in cache: v / 255 in T, as idx_images divides.
+            if (scale == PixelScale::UnitInterval)
+                for (T& value : piece) value /= T(255);
+            detail::place_pixels(result, std::span<const T>(piece), offset);
+        });
+        return result;
+    });
 }
 
 /// Ensures: an IDX array of N class labels as an N x 1 matrix of class indices.
@@ -447,10 +566,11 @@ Matrix<T> idx_labels(const IdxArray<T>& array, std::string_view source = "<bytes
     return ConstVectorView<T>(array.values.data(), Index(array.values.size()));
 }
 
-/// Reads an IDX file of N images (N x H x W) as an N x (H*W) matrix; see idx_images.
+/// Reads an IDX file of N images (N x H x W) as an N x (H*W) matrix; see decode_idx_images.
 template <Scalar T>
 Matrix<T> read_idx_images(const std::filesystem::path& path, PixelScale scale = PixelScale::Raw) {
-    return idx_images(read_idx<T>(path), scale, path.string());
+    const std::string bytes = read_file(path, "read_idx");
+    return decode_idx_images<T>(detail::unsigned_bytes(bytes), scale, path.string());
 }
 
 /// Reads an IDX file of N class labels as an N x 1 matrix; see idx_labels.
