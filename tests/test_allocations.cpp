@@ -269,6 +269,30 @@ TEMPLATE_TEST_CASE("train_on_batch allocates nothing once its batch sizes have b
     CHECK(model.optimizer().steps() == 8);
 }
 
+TEST_CASE("A training step of W2's size allocates nothing once its batch size has been seen", "[allocations]") {
+    // Products this large need packing blocks beyond Eigen's 128 KiB stack buffers.
+    neuro::Sequential<float> model;
+    model.add(neuro::Dense<float>(784, 512));
+    model.add(neuro::ReLU<float>());
+    model.add(neuro::Dense<float>(512, 256));
+    model.add(neuro::ReLU<float>());
+    model.add(neuro::Dense<float>(256, 10));
+    model.add(neuro::Softmax<float>());
+    model.compile(neuro::Adam<float>(), neuro::CategoricalCrossEntropy<float>());
+    const neuro::Matrix<float> x = random_matrix<float>(128, 784, 4);
+    neuro::Matrix<float> y = neuro::Matrix<float>::Zero(128, 10);
+    for (neuro::Index i = 0; i < y.rows(); ++i) y(i, i % 10) = 1;
+
+    const double first = model.train_on_batch(x, y);
+    double later[2] = {};
+    const auto counted = count_allocations([&] {
+        for (double& loss : later) loss = model.train_on_batch(x, y);
+    });
+    CHECK(counted.operator_new == 0);
+    CHECK(counted.malloc == 0);
+    CHECK(later[1] < first);  // the counted steps did train
+}
+
 TEMPLATE_TEST_CASE("fit allocates as much for five epochs as for one", "[allocations]", float, double) {
     using T = TestType;
     // 100 rows in batches of 32: three full batches and a short one each epoch.

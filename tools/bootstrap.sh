@@ -18,6 +18,7 @@ packages=(
   libxml2-utils
   catch2
   libbenchmark-dev
+  libopenblas-dev
   pkg-config
   libopenmpi-dev
   openmpi-bin

@@ -1,5 +1,6 @@
 // detail::multiply: Dense's products, on one thread below a size, Eigen's product above;
-// detail::small_product, the kernel without packing for the small ones.
+// detail::small_product, the kernel without packing for the small ones. Also built with
+// OpenMP and on OpenBLAS (tests/CMakeLists.txt), the other ways the products can run.
 
 #include <neuro/core/product.hpp>
 #include <neuro/core/small_product.hpp>
@@ -87,6 +88,21 @@ TEST_CASE("multiply equals Eigen's product with and without transposes, small an
     SECTION("a^T b") { check_sizes<true, false>(); }
     SECTION("a b^T") { check_sizes<false, true>(); }
     SECTION("a^T b^T") { check_sizes<true, true>(); }
+}
+
+TEST_CASE("multiply gives Eigen's product when large products take two threads", "[product][threads]") {
+    // With OpenMP (test_product_openmp) these split their columns over the threads, unevenly
+    // where the count is odd; without it they run on one.
+    neuro::set_num_threads(2);
+    STATIC_REQUIRE(3.0 * 700 * 600 > neuro::detail::serial_product_work);
+    check_product<false, false>(700, 3, 600);
+    check_product<true, false>(700, 3, 600);
+    check_product<false, true>(700, 3, 600);
+    check_product<true, true>(700, 3, 600);
+    check_sizes<false, false>();
+    check_sizes<true, false>();
+    check_sizes<false, true>();
+    neuro::set_num_threads(1);
 }
 
 TEST_CASE("multiply of an empty depth gives zeros", "[product]") {

@@ -1,53 +1,139 @@
 #pragma once
-// The matrix product every Dense layer runs, with a thread policy for small products.
+// The matrix product every Dense layer runs, and how it is spread over threads.
 //
-// Eigen splits any product of more than about 100,000 multiply-adds over its OpenMP
-// threads. For the products of a small network (W1: at most 64 x 64 x 32) waking a second
-// thread costs more than it saves: W1 ran several times slower at 2 threads than at 1.
-// Products below serial_product_work stay on the calling thread: a matrix-vector or outer
-// product on Eigen's kernels for those, a * b and a * b^T on small_product (no packing),
-// a^T * b on Eigen's general kernel.
+// Products below serial_product_work stay on the calling thread: waking a second thread
+// costs more than it saves (W1, at most 64 x 64 x 32, ran several times slower at 2 threads
+// than at 1). Matrix-vector and outer products run Eigen's kernels for them; a * b and
+// a * b^T small_product (no packing); the rest Eigen's packed kernel, in buffers that are
+// reused, and above serial_product_work split by columns over the OpenMP threads.
+// With NEURO_USE_OPENBLAS, the large products are OpenBLAS's (through Eigen).
 
 #include "neuro/core/small_product.hpp"
 #include "neuro/core/types.hpp"
 
 #include <Eigen/Core>
 
+#include <array>
+#include <cstddef>
+#include <vector>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 namespace neuro::detail {
 
 /// Multiply-adds below which a product stays on one thread.
 inline constexpr double serial_product_work = 1 << 20;
+
+/// Eigen's packing blocks for one product. Eigen puts a block on the stack up to
+/// EIGEN_STACK_ALLOCATION_LIMIT (128 KiB) and on the heap above, for every product: W2's
+/// training step made 7 such allocations. Blocks above the limit go to buffers kept per
+/// thread instead, which grow to the largest product the thread has run, then stay.
+template <Scalar T>
+class ReusedBlocking : public Eigen::internal::level3_blocking<T, T> {
+public:
+    ReusedBlocking(Index rows, Index columns, Index depth) {
+        this->m_mc = rows;
+        this->m_nc = columns;
+        this->m_kc = depth;
+        Eigen::internal::computeProductBlockingSizes<T, T>(this->m_kc, this->m_mc, this->m_nc, Index(1));
+        this->m_blockA = buffer(0, this->m_kc * this->m_mc);
+        this->m_blockB = buffer(1, this->m_kc * this->m_nc);
+    }
+
+private:
+    // nullptr: Eigen's stack block.
+    static T* buffer(std::size_t which, Index size) {
+        if (static_cast<std::size_t>(size) * sizeof(T) <= EIGEN_STACK_ALLOCATION_LIMIT) return nullptr;
+        thread_local std::array<std::vector<T, Eigen::aligned_allocator<T>>, 2> buffers;
+        auto& storage = buffers[which];
+        if (storage.size() < static_cast<std::size_t>(size)) storage.resize(static_cast<std::size_t>(size));
+        return storage.data();
+    }
+};
+
+/// result = op(a) * op(b) on Eigen's packed kernel, on the calling thread; the operands as
+/// pointers and leading dimensions, so that a thread can take a slice of columns.
+template <bool TransposeA, bool TransposeB, Scalar T>
+void packed_product(Index rows, Index columns, Index depth, const T* a, Index lda, const T* b, Index ldb,
+                    T* result) {
+    MatrixView<T>(result, rows, columns).setZero();  // the kernel adds to the result
+    if (rows == 0 || columns == 0 || depth == 0) return;
+    // A transposed column-major operand is the same memory read row-major, stride unchanged.
+    using Kernel = Eigen::internal::general_matrix_matrix_product<
+        Index, T, TransposeA ? Eigen::RowMajor : Eigen::ColMajor, false, T,
+        TransposeB ? Eigen::RowMajor : Eigen::ColMajor, false, Eigen::ColMajor, 1>;
+    ReusedBlocking<T> blocking(rows, columns, depth);
+    Kernel::run(rows, columns, depth, a, lda, b, ldb, result, 1, rows, T(1), blocking, nullptr);
+}
+
+/// The threads a product of `work` multiply-adds may use: 1 below serial_product_work,
+/// inside another parallel region, or in a build without OpenMP.
+inline int product_threads(double work) {
+#ifdef _OPENMP
+    if (work >= serial_product_work && !omp_in_parallel()) return Eigen::nbThreads();
+#endif
+    (void)work;
+    return 1;
+}
+
+/// result = op(a) * op(b), its columns split evenly over `threads` OpenMP threads. Each
+/// thread packs and multiplies its own slice, so that none waits on another until all are
+/// done. Eigen's own threaded product shares packed blocks between threads that spin while
+/// they wait: on a machine busy with other work, W2 ran 6 times slower at 2 threads than at 1.
+template <bool TransposeA, bool TransposeB, Scalar T>
+void threaded_product(ConstMatrixView<T> a, ConstMatrixView<T> b, MatrixView<T> result, Index depth,
+                      [[maybe_unused]] int threads) {
+    const Index columns = result.cols();
+    const auto slice = [&](Index first, Index count) {
+        // Columns [first, first + count) of op(b): rows of b when it is transposed.
+        const T* b_slice = b.data() + (TransposeB ? first : first * b.rows());
+        packed_product<TransposeA, TransposeB>(result.rows(), count, depth, a.data(), a.rows(), b_slice, b.rows(),
+                                               result.data() + first * result.rows());
+    };
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int part = 0; part < threads; ++part) {
+        const Index first = columns * part / threads;
+        slice(first, columns * (part + 1) / threads - first);
+    }
+#else
+    slice(0, columns);
+#endif
+}
 
 /// result = op(a) * op(b), op transposing where asked; result must not overlap a or b.
 template <bool TransposeA, bool TransposeB, Scalar T>
 void multiply(ConstMatrixView<T> a, ConstMatrixView<T> b, MatrixView<T> result) {
     const Index depth = TransposeA ? a.rows() : a.cols();
     const double work = double(result.rows()) * double(result.cols()) * double(depth);
+#ifdef NEURO_USE_OPENBLAS
+    const bool on_blas = work >= serial_product_work;  // OpenBLAS threads it by its own pool
+#else
+    const bool on_blas = false;
+#endif
     // Eigen never threads a matrix-vector or outer product, and its kernels for them beat
     // the general product's packing.
-    if (work >= serial_product_work || result.rows() == 1 || result.cols() == 1 || depth == 1) {
+    if (on_blas || result.rows() == 1 || result.cols() == 1 || depth == 1) {
         if constexpr (TransposeA && TransposeB) result.noalias() = a.transpose() * b.transpose();
         else if constexpr (TransposeA) result.noalias() = a.transpose() * b;
         else if constexpr (TransposeB) result.noalias() = a * b.transpose();
         else result.noalias() = a * b;
         return;
     }
+    if (const int threads = product_threads(work); threads > 1) {
+        threaded_product<TransposeA, TransposeB>(a, b, result, depth, threads);
+        return;
+    }
     if constexpr (!TransposeA) {
-        if (small_product_vectorizes<T>(result.rows())) {
+        if (work < serial_product_work && small_product_vectorizes<T>(result.rows())) {
             small_product<TransposeB>(a, b, result);
             return;
         }
     }
-    result.setZero();
-    if (work == 0) return;
-    // A transposed column-major operand is the same memory read row-major, stride unchanged.
-    using Kernel = Eigen::internal::general_matrix_matrix_product<
-        Index, T, TransposeA ? Eigen::RowMajor : Eigen::ColMajor, false, T,
-        TransposeB ? Eigen::RowMajor : Eigen::ColMajor, false, Eigen::ColMajor, 1>;
-    Eigen::internal::gemm_blocking_space<Eigen::ColMajor, T, T, Eigen::Dynamic, Eigen::Dynamic, Eigen::Dynamic>
-        blocking(result.rows(), result.cols(), depth, 1, true);
-    Kernel::run(result.rows(), result.cols(), depth, a.data(), a.rows(), b.data(), b.rows(), result.data(), 1,
-                result.rows(), T(1), blocking, nullptr);
+    packed_product<TransposeA, TransposeB>(result.rows(), result.cols(), depth, a.data(), a.rows(), b.data(),
+                                           b.rows(), result.data());
 }
 
 }  // namespace neuro::detail
