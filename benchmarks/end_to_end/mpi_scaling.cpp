@@ -94,7 +94,7 @@ void measure(std::string_view name, const bench::Workload& workload, MakeModel&&
 
 void run(const bench::Options& options, neuro::MpiCommunicator& world) {
     bench::use_threads(1);
-    const auto fashion = neuro::load_fashion_mnist<float>();
+    const auto fashion = neuro::load_fashion_mnist<float, neuro::RowMatrix<float>>();
     measure("W2", bench::w2, bench::w2_model, fashion.train.x, fashion.train.y, options.repeats, world);
     const auto w3 = bench::w3_data();
     measure("W3", bench::w3, bench::w3_model, w3.x, w3.y, options.repeats, world);

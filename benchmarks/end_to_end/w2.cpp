@@ -43,7 +43,7 @@ double peak_resident_megabytes() {
 
 void run(const bench::Options& options) {
     const int threads = bench::use_threads(options.threads);
-    const auto data = neuro::load_fashion_mnist<float>();
+    const auto data = neuro::load_fashion_mnist<float, neuro::RowMatrix<float>>();
     const double rss_after_load = peak_resident_megabytes();
     const auto runs = bench::time_repeats(options.repeats, bench::w2_model, [&](neuro::Sequential<float>& model) {
         return model.fit(data.train.x, data.train.y, bench::fit_options(bench::w2, options.epochs));

@@ -54,6 +54,19 @@ TEMPLATE_TEST_CASE("load_fashion_mnist loads 60000 training and 10000 test image
     CHECK(data.train.x.template cast<double>().mean() == Approx(0.286).margin(0.001));
 }
 
+TEST_CASE("load_fashion_mnist with RowMatrix images gives the same data, one image per row", "[idx][fashion_mnist]") {
+    REQUIRE(std::filesystem::exists(neuro::fashion_mnist_directory));
+    const auto columns = neuro::load_fashion_mnist<float>();
+    const auto rows = neuro::load_fashion_mnist<float, neuro::RowMatrix<float>>();
+    STATIC_REQUIRE(decltype(rows.train.x)::IsRowMajor);
+    CHECK(rows.train.x == columns.train.x);
+    CHECK(rows.test.x == columns.test.x);
+    CHECK(rows.train.y == columns.train.y);
+    CHECK(rows.test.y == columns.test.y);
+    // The first image's pixels are the first 784 values in memory.
+    CHECK(Eigen::Map<const neuro::Vector<float>>(rows.train.x.data(), 784) == columns.train.x.row(0).transpose());
+}
+
 TEST_CASE("load_fashion_mnist says how to install the data when it is missing", "[idx][fashion_mnist][error]") {
     const neuro::testing::TemporaryDirectory empty;
     CHECK_THROWS_WITH(neuro::load_fashion_mnist<float>(empty.path()),

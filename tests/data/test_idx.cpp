@@ -182,6 +182,11 @@ TEMPLATE_TEST_CASE("decode_idx_images gives bit for bit the images of decode_idx
         }
     CHECK(all_equal);
     CHECK(images == neuro::idx_images(neuro::decode_idx<T>(bytes), scale));
+    // The same images, one contiguous image per row.
+    const neuro::RowMatrix<T> rows = neuro::decode_idx_images<T, neuro::RowMatrix<T>>(bytes, scale);
+    CHECK(rows.rows() == images.rows());
+    CHECK(rows.cols() == images.cols());
+    CHECK(rows == images);
 }
 
 TEST_CASE("decode_idx_images decodes every element type as decode_idx and idx_images do", "[idx]") {

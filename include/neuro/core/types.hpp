@@ -20,6 +20,13 @@ concept Scalar = std::same_as<T, float> || std::same_as<T, double>;
 template <Scalar T>
 using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
 
+/// One sample per row, each stored contiguously. fit, evaluate and predict take it as they
+/// take Matrix; for data sets larger than the cache it is the faster layout, because each
+/// shuffled batch then copies whole samples. From a column-major matrix, every value of a
+/// randomly chosen row lies on another page (Fashion-MNIST: 1.7 ms against 0.1 ms a batch).
+template <Scalar T>
+using RowMatrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
 template <Scalar T>
 using Vector = Eigen::Matrix<T, Eigen::Dynamic, 1>;
 
@@ -42,6 +49,10 @@ template <Scalar T>
 ConstMatrixView<T> read_only(const MatrixView<T>& view) {
     return ConstMatrixView<T>(view.data(), view.rows(), view.cols());
 }
+
+/// Matrix<T> or RowMatrix<T>: what a loader can fill, one sample per row.
+template <class M, class T>
+concept SampleMatrixOf = std::same_as<M, Matrix<T>> || std::same_as<M, RowMatrix<T>>;
 
 /// Any Eigen dense matrix or array expression whose scalar is T (row- or column-major).
 template <class M, class T>

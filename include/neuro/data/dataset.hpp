@@ -19,9 +19,11 @@ namespace neuro {
 /// column of x; label_name is empty when unknown.
 /// Requires (checked by check_dataset and by every function taking a Dataset):
 /// x.rows() == y.rows(), and feature_names empty or of size x.cols().
-template <Scalar T>
+/// Features is Matrix<T>, or RowMatrix<T> for a data set to train on whole (see RowMatrix);
+/// the functions that take a Dataset take the column-major one unless they say otherwise.
+template <Scalar T, SampleMatrixOf<T> Features = Matrix<T>>
 struct Dataset {
-    Matrix<T> x;
+    Features x;
     Matrix<T> y;
     std::vector<std::string> feature_names;
     std::string label_name;

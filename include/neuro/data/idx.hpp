@@ -379,6 +379,11 @@ inline std::array<Index, 2> idx_image_shape(IdxType type, const std::vector<Inde
 // row). Whole images go as one block copy, which walks the column-major destination a few
 // contiguous elements per column rather than one element per column and image.
 template <Scalar T>
+void place_pixels(RowMatrix<T>& images, std::span<const T> pixels, std::size_t offset) {
+    std::copy(pixels.begin(), pixels.end(), images.data() + offset);  // the file's own order
+}
+
+template <Scalar T>
 void place_pixels(Matrix<T>& images, std::span<const T> pixels, std::size_t offset) {
     using RowMajor = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
     using Row = Eigen::Matrix<T, 1, Eigen::Dynamic>;
@@ -534,16 +539,16 @@ Matrix<T> idx_images(const IdxArray<T>& array, PixelScale scale, std::string_vie
 }
 
 /// Decodes an IDX file of images held in memory straight into the matrix idx_images would
-/// give, without the IdxArray between: the peak memory is the matrix, `bytes` and a small
-/// constant. Throws decode_idx's and idx_images's errors, and a "truncated" error for a header
+/// give (or its RowMatrix form: Images = RowMatrix<T>), without the IdxArray between: the
+/// peak memory is the matrix, `bytes` and a small constant. Throws decode_idx's and idx_images's errors, and a "truncated" error for a header
 /// that promises more data than `bytes` can hold, before allocating the matrix.
-template <Scalar T>
-Matrix<T> decode_idx_images(std::span<const unsigned char> bytes, PixelScale scale = PixelScale::Raw,
-                            std::string_view source = "<bytes>") {
+template <Scalar T, SampleMatrixOf<T> Images = Matrix<T>>
+Images decode_idx_images(std::span<const unsigned char> bytes, PixelScale scale = PixelScale::Raw,
+                         std::string_view source = "<bytes>") {
     return detail::with_idx_reader(bytes, source, [&](auto& reader) {
         const detail::IdxHeader header = detail::read_idx_header(reader, source);
         const auto [images, pixels] = detail::idx_image_shape(header.type, header.dimensions, scale, source);
-        Matrix<T> result(images, pixels);
+        Images result(images, pixels);
         detail::decode_idx_elements<T>(reader, header, source, [&](std::span<T> piece, std::size_t offset) {
             // Scaled while the piece is in cache: v / 255 in T, as idx_images divides.
             if (scale == PixelScale::UnitInterval)
@@ -566,11 +571,12 @@ Matrix<T> idx_labels(const IdxArray<T>& array, std::string_view source = "<bytes
     return ConstVectorView<T>(array.values.data(), Index(array.values.size()));
 }
 
-/// Reads an IDX file of N images (N x H x W) as an N x (H*W) matrix; see decode_idx_images.
-template <Scalar T>
-Matrix<T> read_idx_images(const std::filesystem::path& path, PixelScale scale = PixelScale::Raw) {
+/// Reads an IDX file of N images (N x H x W) as an N x (H*W) matrix, column-major or, with
+/// Images = RowMatrix<T>, one contiguous image per row; see decode_idx_images.
+template <Scalar T, SampleMatrixOf<T> Images = Matrix<T>>
+Images read_idx_images(const std::filesystem::path& path, PixelScale scale = PixelScale::Raw) {
     const std::string bytes = read_file(path, "read_idx");
-    return decode_idx_images<T>(detail::unsigned_bytes(bytes), scale, path.string());
+    return decode_idx_images<T, Images>(detail::unsigned_bytes(bytes), scale, path.string());
 }
 
 /// Reads an IDX file of N class labels as an N x 1 matrix; see idx_labels.
