@@ -110,7 +110,8 @@ def main():
 
     out = ["# neuro against its peers", "",
            f"Written by `benchmarks/compare/run.sh` on {datetime.date.today()}; medians of {args.repeats} rounds, "
-           "each round running every system once, one after another.", ""]
+           "each round running every system once, one after another (for W1, whose fit takes milliseconds, "
+           "each run reports the median of 5 fits).", ""]
     out += machine()
     out += ["",
             "The machine is shared: other jobs (compilers) ran during the measurement, so single figures are "
@@ -151,7 +152,9 @@ def main():
                         f"Fashion-MNIST is loaded (train and test images as float32: 209 MiB), {rss:.0f} MiB at the "
                         "end. What training needs on top of the data: parameters, their gradients and Adam's two "
                         "moments (535,818 floats each: 8.2 MiB) and one batch's activations and gradients "
-                        "(2 x 128 x 1,572 floats: 1.5 MiB).", ""]
+                        "(2 x 128 x 1,572 floats: 1.5 MiB).", "",
+                        "neuro's W2 keeps the images row-major (`RowMatrix<float>`, one contiguous image per row), "
+                        "as the peers keep their tensors.", ""]
         if workload == "W3":
             out += ["sgemm-eigen / sgemm-openblas: the GEMMs of one W3 step alone (`bench_gemm_limit`), "
                     "the rate W3 is judged against.", ""]

@@ -93,13 +93,16 @@ compile_seconds "compile bench_w1_plain_eigen (Eigen only)" \
 for round in $(seq 1 "$repeats"); do
     for threads in 1 2; do
         r=(--threads "$threads" --repeats 1)
+        # A W1 fit takes milliseconds: one alone is mostly process start-up and scheduler
+        # noise, so each W1 program reports the median of 5 fits from the same weights.
+        w1=(--threads "$threads" --repeats 5)
         tiny=$peers/tiny_dnn_workloads_single
         ((threads == 2)) && tiny=$peers/tiny_dnn_workloads
-        record "W1/$threads/neuro" "$round" $neuro/bench_w1 "${r[@]}"
-        record "W1/$threads/plain-eigen" "$round" $neuro/bench_w1_plain_eigen "${r[@]}"
-        record "W1/$threads/pytorch" "$round" $python benchmarks/compare/pytorch_workloads.py W1 "${r[@]}"
-        record "W1/$threads/libtorch" "$round" "$peers/libtorch_workloads" W1 "${r[@]}"
-        record "W1/$threads/tiny-dnn" "$round" "$tiny" W1 --repeats 1
+        record "W1/$threads/neuro" "$round" $neuro/bench_w1 "${w1[@]}"
+        record "W1/$threads/plain-eigen" "$round" $neuro/bench_w1_plain_eigen "${w1[@]}"
+        record "W1/$threads/pytorch" "$round" $python benchmarks/compare/pytorch_workloads.py W1 "${w1[@]}"
+        record "W1/$threads/libtorch" "$round" "$peers/libtorch_workloads" W1 "${w1[@]}"
+        record "W1/$threads/tiny-dnn" "$round" "$tiny" W1 --repeats 5
         record "W2/$threads/neuro" "$round" $neuro/bench_w2 "${r[@]}"
         record "W2/$threads/neuro-openblas" "$round" $blas/bench_w2 "${r[@]}"
         record "W2/$threads/pytorch" "$round" $python benchmarks/compare/pytorch_workloads.py W2 "${r[@]}"

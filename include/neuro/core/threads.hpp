@@ -1,13 +1,13 @@
 #pragma once
 // How many threads neuro's matrix products may use.
 //
-// neuro threads nothing itself: Eigen spreads one large matrix product over OpenMP threads,
-// and only when the program is built with OpenMP (CMake option NEURO_USE_OPENMP, or
-// -fopenmp). Without OpenMP there is one thread and set_num_threads changes nothing.
-// On OpenBLAS (NEURO_USE_BLAS) the products are OpenBLAS's, threaded by its own pool.
-// Products too small to gain from threads stay on one (see Dense). Idle OpenMP threads
-// spin for a while before they sleep, stealing cores from the working thread on a busy
-// machine: run with OMP_WAIT_POLICY=passive (read once, at program start).
+// Only products of at least serial_product_work multiply-adds use threads (see product.hpp):
+// neuro splits their columns over OpenMP threads, in a program built with OpenMP (CMake
+// option NEURO_USE_OPENMP, or -fopenmp). Without OpenMP there is one thread and
+// set_num_threads changes nothing. On OpenBLAS (NEURO_USE_BLAS) the large products are
+// OpenBLAS's, threaded by its own pool. Idle OpenMP threads spin for a while before they
+// sleep, stealing cores from the working thread on a busy machine: run with
+// OMP_WAIT_POLICY=passive (read once, at program start).
 
 #include "neuro/core/error.hpp"
 
@@ -20,7 +20,7 @@ extern "C" int openblas_get_num_threads();
 
 namespace neuro {
 
-/// Lets Eigen's products use up to `threads` threads (at least 1), for the whole program.
+/// Lets large products use up to `threads` threads (at least 1), for the whole program.
 /// Not to be called while another thread trains or predicts.
 inline void set_num_threads(int threads) {
     if (threads < 1) fail("set_num_threads: the thread count must be at least 1, got {}", threads);
