@@ -15,6 +15,7 @@
 
 #include <array>
 #include <cstddef>
+#include <exception>
 #include <vector>
 
 #ifdef _OPENMP
@@ -93,11 +94,20 @@ void threaded_product(ConstMatrixView<T> a, ConstMatrixView<T> b, MatrixView<T> 
                                                result.data() + first * result.rows());
     };
 #ifdef _OPENMP
+    // An exception must not leave a parallel region (that terminates): a thread's failure to
+    // grow its packing buffers is rethrown once all are done.
+    std::exception_ptr failure;
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (int part = 0; part < threads; ++part) {
         const Index first = columns * part / threads;
-        slice(first, columns * (part + 1) / threads - first);
+        try {
+            slice(first, columns * (part + 1) / threads - first);
+        } catch (...) {
+#pragma omp critical(neuro_product_failure)
+            failure = std::current_exception();
+        }
     }
+    if (failure) std::rethrow_exception(failure);
 #else
     slice(0, columns);
 #endif
