@@ -40,6 +40,8 @@ void check_sizes() {
     check_product<TransposeA, TransposeB>(64, 32, 10);     // small: the one-thread kernel
     check_product<TransposeA, TransposeB>(37, 29, 53);     // odd sizes, partial blocks
     check_product<TransposeA, TransposeB>(130, 100, 90);   // more than serial_product_work
+    check_product<TransposeA, TransposeB>(64, 32, 1);      // outer products, small
+    check_product<TransposeA, TransposeB>(1200, 1000, 1);  // and large
 }
 
 /// small_product against a product summed in long double, for an m x n result of depth k.
@@ -84,6 +86,7 @@ TEST_CASE("small_product equals the summed product for every row and column path
 
 TEST_CASE("multiply equals Eigen's product with and without transposes, small and large", "[product]") {
     STATIC_REQUIRE(130.0 * 100 * 90 > neuro::detail::serial_product_work);
+    STATIC_REQUIRE(1200.0 * 1000 * 1 > neuro::detail::serial_product_work);
     SECTION("a b") { check_sizes<false, false>(); }
     SECTION("a^T b") { check_sizes<true, false>(); }
     SECTION("a b^T") { check_sizes<false, true>(); }

@@ -3,7 +3,7 @@
 //
 // Products below serial_product_work stay on the calling thread: waking a second thread
 // costs more than it saves (W1, at most 64 x 64 x 32, ran several times slower at 2 threads
-// than at 1). Matrix-vector and outer products run Eigen's kernels for them; a * b and
+// than at 1). Matrix-vector products run Eigen's kernel for them; a * b and
 // a * b^T small_product (no packing); the rest Eigen's packed kernel, in buffers that are
 // reused, and above serial_product_work split by columns over the OpenMP threads.
 // With NEURO_USE_OPENBLAS, the large products are OpenBLAS's (through Eigen).
@@ -123,9 +123,10 @@ void multiply(ConstMatrixView<T> a, ConstMatrixView<T> b, MatrixView<T> result) 
 #else
     const bool on_blas = false;
 #endif
-    // Eigen never threads a matrix-vector or outer product, and its kernels for them beat
-    // the general product's packing.
-    if (on_blas || result.rows() == 1 || result.cols() == 1 || depth == 1) {
+    // Eigen never threads a matrix-vector product, and its kernel for it beats the general
+    // product's packing. Outer products (depth 1) go on below: Eigen would run them through
+    // its general product, threaded by its own rules.
+    if (on_blas || result.rows() == 1 || result.cols() == 1) {
         if constexpr (TransposeA && TransposeB) result.noalias() = a.transpose() * b.transpose();
         else if constexpr (TransposeA) result.noalias() = a.transpose() * b;
         else if constexpr (TransposeB) result.noalias() = a * b.transpose();

@@ -139,7 +139,8 @@ public:
     template <class P>
     static P exp_of_minus_abs(const P& x) {
         using namespace Eigen::internal;
-        static const T smallest_exponent = std::log(std::numeric_limits<T>::min());
+        // log of the smallest normal number, 2^(min_exponent - 1)
+        constexpr T smallest_exponent = T(std::numeric_limits<T>::min_exponent - 1) * std::numbers::ln2_v<T>;
         const P exponent = pnegate(pabs(x));
         return pselect(pcmp_lt(exponent, detail::broadcast(x, smallest_exponent)), pzero(x), pexp(exponent));
     }
