@@ -23,8 +23,11 @@ Dense layer per batch, 4 M N K for the first, whose input gradient is not comput
 void run(const bench::Options& options) {
     const int threads = bench::use_threads(options.threads);
     const auto data = bench::w3_data();
+    // Row-major, as W2's images and the peers' tensors: a shuffled batch is then 512
+    // contiguous rows, not one value from each of 512 random places per feature.
+    const neuro::RowMatrix<float> x = data.x;
     const auto runs = bench::time_repeats(options.repeats, bench::w3_model, [&](neuro::Sequential<float>& model) {
-        return model.fit(data.x, data.y, bench::fit_options(bench::w3, bench::w3.epochs));
+        return model.fit(x, data.y, bench::fit_options(bench::w3, bench::w3.epochs));
     });
     const int steps = bench::steps_of(bench::w3, bench::w3_sample_count, bench::w3.epochs);
     const double flops = steps * bench::training_flops(bench::w3, bench::w3.batch_size);
