@@ -216,6 +216,49 @@ TEMPLATE_TEST_CASE("ProgressLogger in terminal mode draws an exact bar", "[callb
     CHECK(out.str() == expected);
 }
 
+TEMPLATE_TEST_CASE("ProgressLogger shows the batches run when training stops within an epoch",
+                   "[callbacks][progress]", float, double) {
+    using T = TestType;
+    const neuro::Matrix<T> x = random_matrix<T>(10, 2, 1);
+    const neuro::Matrix<T> y = targets_for(x);
+    auto model = regressor<T>();
+
+    ScriptedClock<T> clock;
+    clock.epoch_begin = {10.0};
+    clock.epoch_end = {10.5};
+    clock.batch_step = {0.0625};
+    auto driver = clock.driver();
+    neuro::LambdaCallback<T> stopper;  // stops after the second of three batches
+    stopper.batch_end = [](neuro::Sequential<T>& m, int, neuro::Index batch, const neuro::Logs&) {
+        if (batch == 1) m.stop_training();
+    };
+    std::ostringstream out;
+
+    SECTION("plain: the steps run and the samples they took") {
+        neuro::ProgressLogger<T> logger(out, false, clock.clock());
+        const neuro::History h = model.fit(x, y, options(2, 4), {&driver, &stopper, &logger});
+        REQUIRE(h.loss.size() == 1);
+        CHECK(out.str() == fmt::format("Epoch 1/2 - 2 steps - 500ms - 16 samples/s - loss: {:.4f}\n", h.loss[0]));
+    }
+    SECTION("terminal: a partial bar with the epoch's time, no ETA") {
+        neuro::ProgressLogger<T> logger(out, true, clock.clock());
+        std::vector<double> running;
+        neuro::LambdaCallback<T> losses;
+        losses.batch_end = [&](neuro::Sequential<T>&, int, neuro::Index, const neuro::Logs& logs) {
+            running.push_back(logs.at("loss"));
+        };
+        const neuro::History h = model.fit(x, y, options(2, 4), {&driver, &stopper, &losses, &logger});
+        REQUIRE(running.size() == 2);
+        // Batch 1 is drawn; batch 2, 0.0625 s later, is not; the epoch's end draws 2 of 3.
+        const std::string third = std::string(10, '=') + '>' + std::string(19, '.');
+        const std::string two_thirds = std::string(20, '=') + '>' + std::string(9, '.');
+        CHECK(out.str() == fmt::format("Epoch 1/2\n"
+                                       "\r1/3 [{}] - ETA: 125ms - 64 samples/s - loss: {:.4f}\x1b[K"
+                                       "\r2/3 [{}] - 500ms - 16 samples/s - loss: {:.4f}\x1b[K\n",
+                                       third, running[0], two_thirds, h.loss[0]));
+    }
+}
+
 TEMPLATE_TEST_CASE("ProgressLogger redraws the terminal bar at most ten times a second", "[callbacks][progress]",
                    float, double) {
     using T = TestType;

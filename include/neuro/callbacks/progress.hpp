@@ -49,27 +49,30 @@ public:
         epoch_start_ = clock_();
         last_draw_ = -1.0;
         samples_seen_ = 0;
+        batches_done_ = 0;
         if (terminal_) out_ << fmt::format("Epoch {}/{}\n", epoch + 1, plan_.epochs) << std::flush;
     }
 
     void on_batch_end(Sequential<T>&, int, Index batch, const Logs& logs) override {
-        samples_seen_ = std::min(plan_.samples, (batch + 1) * plan_.batch_size);
+        batches_done_ = batch + 1;
+        samples_seen_ = std::min(plan_.samples, batches_done_ * plan_.batch_size);
         const double now = clock_();
         const bool last = batch + 1 == plan_.steps_per_epoch;
         if (!terminal_ || last || (last_draw_ >= 0 && now - last_draw_ < 0.1)) return;
         last_draw_ = now;
-        out_ << '\r' << bar_line(batch + 1, now) << loss_fields(logs, false) << clear_to_end << std::flush;
+        out_ << '\r' << bar_line(batches_done_, now, false) << loss_fields(logs, false) << clear_to_end << std::flush;
     }
 
+    /// Draws the batches run: fewer than the plan's when training stopped within the epoch.
     void on_epoch_end(Sequential<T>&, int epoch, const Logs& logs) override {
         const double elapsed = clock_() - epoch_start_;
         if (terminal_) {
-            out_ << '\r' << bar_line(plan_.steps_per_epoch, clock_()) << loss_fields(logs, true) << clear_to_end
+            out_ << '\r' << bar_line(batches_done_, clock_(), true) << loss_fields(logs, true) << clear_to_end
                  << "\n" << std::flush;
             return;
         }
         out_ << fmt::format("Epoch {}/{} - {} steps - {} - {:.0f} samples/s", epoch + 1, plan_.epochs,
-                            plan_.steps_per_epoch, duration(elapsed), rate(samples_seen_, elapsed))
+                            batches_done_, duration(elapsed), rate(samples_seen_, elapsed))
              << loss_fields(logs, true) << "\n"
              << std::flush;
     }
@@ -93,7 +96,8 @@ private:
     // ANSI "erase to end of line": a redraw shorter than the last leaves no stale characters.
     static constexpr const char* clear_to_end = "\x1b[K";
 
-    std::string bar_line(Index done, double now) const {
+    /// The bar after `done` batches; a finished epoch shows its time, an unfinished one the ETA.
+    std::string bar_line(Index done, double now, bool finished) const {
         constexpr Index width = 30;
         const Index steps = std::max<Index>(plan_.steps_per_epoch, 1);
         const Index filled = done * width / steps;
@@ -102,7 +106,7 @@ private:
         bar.resize(static_cast<std::size_t>(width), '.');
         const double elapsed = now - epoch_start_;
         const double eta = done > 0 ? elapsed * static_cast<double>(steps - done) / static_cast<double>(done) : 0;
-        const std::string timing = done < steps ? "ETA: " + duration(eta) : duration(elapsed);
+        const std::string timing = finished ? duration(elapsed) : "ETA: " + duration(eta);
         return fmt::format("{:>{}}/{} [{}] - {} - {:.0f} samples/s", done, fmt::formatted_size("{}", steps), steps,
                            bar, timing, rate(samples_seen_, elapsed));
     }
@@ -129,6 +133,7 @@ private:
     double epoch_start_ = 0;
     double last_draw_ = -1.0;  // when the bar was last drawn this epoch; < 0 before the first draw
     Index samples_seen_ = 0;
+    Index batches_done_ = 0;
 };
 
 }  // namespace neuro
