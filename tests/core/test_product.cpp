@@ -17,7 +17,8 @@ namespace {
 using neuro::Index;
 using Matrix = neuro::Matrix<double>;
 
-/// Checks multiply<TA, TB> against Eigen's own product for an m x n result of depth k.
+/// Checks multiply<TA, TB> and multiply_add<TA, TB> against Eigen's own product for an
+/// m x n result of depth k.
 template <bool TransposeA, bool TransposeB>
 void check_product(Index m, Index n, Index k) {
     const Matrix a = TransposeA ? Matrix::Random(k, m) : Matrix::Random(m, k);
@@ -27,11 +28,15 @@ void check_product(Index m, Index n, Index k) {
     else if constexpr (TransposeA) expected = a.transpose() * b;
     else if constexpr (TransposeB) expected = a * b.transpose();
     else expected = a * b;
+    const neuro::ConstMatrixView<double> a_view(a.data(), a.rows(), a.cols());
+    const neuro::ConstMatrixView<double> b_view(b.data(), b.rows(), b.cols());
     Matrix result = Matrix::Constant(m, n, 7.0);  // stale values must not leak into the result
-    neuro::detail::multiply<TransposeA, TransposeB>(neuro::ConstMatrixView<double>(a.data(), a.rows(), a.cols()),
-                                                    neuro::ConstMatrixView<double>(b.data(), b.rows(), b.cols()),
-                                                    neuro::MatrixView<double>(result.data(), m, n));
+    neuro::detail::multiply<TransposeA, TransposeB>(a_view, b_view, neuro::MatrixView<double>(result.data(), m, n));
     CHECK(result.isApprox(expected, 1e-12));
+    const Matrix initial = Matrix::Random(m, n);
+    result = initial;
+    neuro::detail::multiply_add<TransposeA, TransposeB>(a_view, b_view, neuro::MatrixView<double>(result.data(), m, n));
+    CHECK(result.isApprox(initial + expected, 1e-12));
 }
 
 template <bool TransposeA, bool TransposeB>
@@ -44,25 +49,27 @@ void check_sizes() {
     check_product<TransposeA, TransposeB>(1200, 1000, 1);  // and large
 }
 
-/// small_product against a product summed in long double, for an m x n result of depth k.
-template <class T, bool TransposeB>
+/// small_product against a product summed in long double, for an m x n result of depth k;
+/// with Add, the sum starts from the result's values.
+template <class T, bool TransposeB, bool Add>
 void check_small_product(Index m, Index n, Index k) {
     using M = neuro::Matrix<T>;
     const M a = M::Random(m, k);
     const M b = TransposeB ? M::Random(n, k) : M::Random(k, n);
-    M result = M::Constant(m, n, T(7));
-    neuro::detail::small_product<TransposeB>(neuro::ConstMatrixView<T>(a.data(), m, k),
+    const M initial = M::Random(m, n);
+    M result = Add ? initial : M::Constant(m, n, T(7));
+    neuro::detail::small_product<TransposeB, Add>(neuro::ConstMatrixView<T>(a.data(), m, k),
                                              neuro::ConstMatrixView<T>(b.data(), b.rows(), b.cols()),
                                              neuro::MatrixView<T>(result.data(), m, n));
     long double largest_error = 0;
     for (Index i = 0; i < m; ++i)
         for (Index j = 0; j < n; ++j) {
-            long double expected = 0;
+            long double expected = Add ? initial(i, j) : 0;
             for (Index d = 0; d < k; ++d)
                 expected += static_cast<long double>(a(i, d)) * (TransposeB ? b(j, d) : b(d, j));
             largest_error = std::max(largest_error, std::abs(expected - result(i, j)));
         }
-    INFO("m " << m << ", n " << n << ", k " << k);
+    INFO("m " << m << ", n " << n << ", k " << k << (Add ? ", added" : ""));
     CHECK(largest_error <= 16 * k * std::numeric_limits<T>::epsilon());
 }
 
@@ -72,7 +79,10 @@ void check_small_product_shapes() {
     // and single rows, for SIMD widths from 2 to 16; columns in fours and singles.
     for (const Index m : {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 63, 64, 65, 100})
         for (const Index n : {1, 3, 4, 5, 9})
-            for (const Index k : {0, 1, 2, 13}) check_small_product<T, TransposeB>(m, n, k);
+            for (const Index k : {0, 1, 2, 13}) {
+                check_small_product<T, TransposeB, false>(m, n, k);
+                check_small_product<T, TransposeB, true>(m, n, k);
+            }
 }
 
 }  // namespace
@@ -108,13 +118,18 @@ TEST_CASE("multiply gives Eigen's product when large products take two threads",
     neuro::set_num_threads(1);
 }
 
-TEST_CASE("multiply of an empty depth gives zeros", "[product]") {
+TEST_CASE("multiply of an empty depth gives zeros, multiply_add leaves the result", "[product]") {
     const Matrix a(3, 0), b(0, 4);
     Matrix result = Matrix::Constant(3, 4, 7.0);
     neuro::detail::multiply<false, false>(neuro::ConstMatrixView<double>(a.data(), 3, 0),
                                           neuro::ConstMatrixView<double>(b.data(), 0, 4),
                                           neuro::MatrixView<double>(result.data(), 3, 4));
     CHECK(result.isZero());
+    result.setConstant(7.0);
+    neuro::detail::multiply_add<false, false>(neuro::ConstMatrixView<double>(a.data(), 3, 0),
+                                              neuro::ConstMatrixView<double>(b.data(), 0, 4),
+                                              neuro::MatrixView<double>(result.data(), 3, 4));
+    CHECK(result == Matrix::Constant(3, 4, 7.0));
 }
 
 TEST_CASE("set_num_threads takes counts from 1 and rejects fewer", "[threads]") {

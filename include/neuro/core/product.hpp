@@ -54,12 +54,13 @@ private:
     }
 };
 
-/// result = op(a) * op(b) on Eigen's packed kernel, on the calling thread; the operands as
-/// pointers and leading dimensions, so that a thread can take a slice of columns.
-template <bool TransposeA, bool TransposeB, Scalar T>
+/// result = op(a) * op(b), or result += op(a) * op(b) when Add, on Eigen's packed kernel, on
+/// the calling thread; the operands as pointers and leading dimensions, so that a thread can
+/// take a slice of columns.
+template <bool TransposeA, bool TransposeB, bool Add, Scalar T>
 void packed_product(Index rows, Index columns, Index depth, const T* a, Index lda, const T* b, Index ldb,
                     T* result) {
-    MatrixView<T>(result, rows, columns).setZero();  // the kernel adds to the result
+    if constexpr (!Add) MatrixView<T>(result, rows, columns).setZero();  // the kernel adds to the result
     if (rows == 0 || columns == 0 || depth == 0) return;
     // A transposed column-major operand is the same memory read row-major, stride unchanged.
     using Kernel = Eigen::internal::general_matrix_matrix_product<
@@ -79,19 +80,19 @@ inline int product_threads(double work) {
     return 1;
 }
 
-/// result = op(a) * op(b), its columns split evenly over `threads` OpenMP threads. Each
+/// result (+)= op(a) * op(b), its columns split evenly over `threads` OpenMP threads. Each
 /// thread packs and multiplies its own slice, so that none waits on another until all are
 /// done. Eigen's own threaded product shares packed blocks between threads that spin while
 /// they wait: on a machine busy with other work, W2 ran 6 times slower at 2 threads than at 1.
-template <bool TransposeA, bool TransposeB, Scalar T>
+template <bool TransposeA, bool TransposeB, bool Add, Scalar T>
 void threaded_product(ConstMatrixView<T> a, ConstMatrixView<T> b, MatrixView<T> result, Index depth,
                       [[maybe_unused]] int threads) {
     const Index columns = result.cols();
     const auto slice = [&](Index first, Index count) {
         // Columns [first, first + count) of op(b): rows of b when it is transposed.
         const T* b_slice = b.data() + (TransposeB ? first : first * b.rows());
-        packed_product<TransposeA, TransposeB>(result.rows(), count, depth, a.data(), a.rows(), b_slice, b.rows(),
-                                               result.data() + first * result.rows());
+        packed_product<TransposeA, TransposeB, Add>(result.rows(), count, depth, a.data(), a.rows(), b_slice,
+                                                    b.rows(), result.data() + first * result.rows());
     };
 #ifdef _OPENMP
     // An exception must not leave a parallel region (that terminates): a thread's failure to
@@ -113,9 +114,10 @@ void threaded_product(ConstMatrixView<T> a, ConstMatrixView<T> b, MatrixView<T> 
 #endif
 }
 
-/// result = op(a) * op(b), op transposing where asked; result must not overlap a or b.
-template <bool TransposeA, bool TransposeB, Scalar T>
-void multiply(ConstMatrixView<T> a, ConstMatrixView<T> b, MatrixView<T> result) {
+/// result = op(a) * op(b), or result += op(a) * op(b) when Add; op transposes where asked;
+/// result must not overlap a or b.
+template <bool TransposeA, bool TransposeB, bool Add, Scalar T>
+void product(ConstMatrixView<T> a, ConstMatrixView<T> b, MatrixView<T> result) {
     const Index depth = TransposeA ? a.rows() : a.cols();
     const double work = double(result.rows()) * double(result.cols()) * double(depth);
 #ifdef NEURO_USE_OPENBLAS
@@ -127,24 +129,37 @@ void multiply(ConstMatrixView<T> a, ConstMatrixView<T> b, MatrixView<T> result) 
     // product's packing. Outer products (depth 1) go on below: Eigen would run them through
     // its general product, threaded by its own rules.
     if (on_blas || result.rows() == 1 || result.cols() == 1) {
-        if constexpr (TransposeA && TransposeB) result.noalias() = a.transpose() * b.transpose();
-        else if constexpr (TransposeA) result.noalias() = a.transpose() * b;
-        else if constexpr (TransposeB) result.noalias() = a * b.transpose();
-        else result.noalias() = a * b;
+        const auto op_a = [&] { if constexpr (TransposeA) return a.transpose(); else return a; };
+        const auto op_b = [&] { if constexpr (TransposeB) return b.transpose(); else return b; };
+        if constexpr (Add) result.noalias() += op_a() * op_b();
+        else result.noalias() = op_a() * op_b();
         return;
     }
     if (const int threads = product_threads(work); threads > 1) {
-        threaded_product<TransposeA, TransposeB>(a, b, result, depth, threads);
+        threaded_product<TransposeA, TransposeB, Add>(a, b, result, depth, threads);
         return;
     }
     if constexpr (!TransposeA) {
         if (work < serial_product_work && small_product_vectorizes<T>(result.rows())) {
-            small_product<TransposeB>(a, b, result);
+            small_product<TransposeB, Add>(a, b, result);
             return;
         }
     }
-    packed_product<TransposeA, TransposeB>(result.rows(), result.cols(), depth, a.data(), a.rows(), b.data(),
-                                           b.rows(), result.data());
+    packed_product<TransposeA, TransposeB, Add>(result.rows(), result.cols(), depth, a.data(), a.rows(), b.data(),
+                                                b.rows(), result.data());
+}
+
+/// result = op(a) * op(b), op transposing where asked; result must not overlap a or b.
+template <bool TransposeA, bool TransposeB, Scalar T>
+void multiply(ConstMatrixView<T> a, ConstMatrixView<T> b, MatrixView<T> result) {
+    product<TransposeA, TransposeB, false>(a, b, result);
+}
+
+/// result += op(a) * op(b): a term written to result first (a bias, a penalty's gradient)
+/// is added by the product's own pass over result instead of one of its own.
+template <bool TransposeA, bool TransposeB, Scalar T>
+void multiply_add(ConstMatrixView<T> a, ConstMatrixView<T> b, MatrixView<T> result) {
+    product<TransposeA, TransposeB, true>(a, b, result);
 }
 
 }  // namespace neuro::detail

@@ -14,15 +14,17 @@
 
 namespace neuro::detail {
 
-/// c(i..i+R*width, j..j+C) = sum over k of a(i.., k) * b(k, j..), the block's rows read from
-/// a column-major a (leading dimension lda) a packet at a time; b(k, j) reads the right operand.
-template <class Packet, int R, int C, class T, class RightAt>
+/// c(i..i+R*width, j..j+C) = sum over k of a(i.., k) * b(k, j..), added to c's values when
+/// Add; the block's rows read from a column-major a (leading dimension lda) a packet at a
+/// time; b(k, j) reads the right operand.
+template <class Packet, int R, int C, bool Add, class T, class RightAt>
 void small_product_block(Index depth, const T* a, Index lda, const RightAt& b, Index j, T* c, Index ldc) {
     using namespace Eigen::internal;
     constexpr Index width = unpacket_traits<Packet>::size;
     Packet sum[R][C];
-    for (auto& row : sum)
-        for (auto& packet : row) packet = pset1<Packet>(T(0));
+    for (int q = 0; q < C; ++q)
+        for (int r = 0; r < R; ++r)
+            sum[r][q] = Add ? ploadu<Packet>(c + (j + q) * ldc + r * width) : pset1<Packet>(T(0));
     for (Index k = 0; k < depth; ++k) {
         Packet column[R];
         for (int r = 0; r < R; ++r) column[r] = ploadu<Packet>(a + k * lda + r * width);
@@ -36,31 +38,32 @@ void small_product_block(Index depth, const T* a, Index lda, const RightAt& b, I
 }
 
 /// The rows [0, R * width) of the result, all columns, four at a time.
-template <class Packet, int R, class T, class RightAt>
+template <class Packet, int R, bool Add, class T, class RightAt>
 void small_product_rows(Index columns, Index depth, const T* a, Index lda, const RightAt& b, T* c, Index ldc) {
     Index j = 0;
-    for (; j + 4 <= columns; j += 4) small_product_block<Packet, R, 4>(depth, a, lda, b, j, c, ldc);
-    for (; j < columns; ++j) small_product_block<Packet, R, 1>(depth, a, lda, b, j, c, ldc);
+    for (; j + 4 <= columns; j += 4) small_product_block<Packet, R, 4, Add>(depth, a, lda, b, j, c, ldc);
+    for (; j < columns; ++j) small_product_block<Packet, R, 1, Add>(depth, a, lda, b, j, c, ldc);
 }
 
 /// Rows from `first` on, in blocks of 4 packets, then single packets, then the packets half
 /// as wide (down to SSE's 4 floats), then one row at a time.
-template <class Packet, class T, class RightAt>
+template <class Packet, bool Add, class T, class RightAt>
 void small_product_from(Index first, Index rows, Index columns, Index depth, const T* a, Index lda,
                         const RightAt& b, T* c, Index ldc) {
     using namespace Eigen::internal;
     constexpr Index width = unpacket_traits<Packet>::size;
     Index i = first;
     for (; i + 4 * width <= rows; i += 4 * width)
-        small_product_rows<Packet, 4>(columns, depth, a + i, lda, b, c + i, ldc);
-    for (; i + width <= rows; i += width) small_product_rows<Packet, 1>(columns, depth, a + i, lda, b, c + i, ldc);
+        small_product_rows<Packet, 4, Add>(columns, depth, a + i, lda, b, c + i, ldc);
+    for (; i + width <= rows; i += width)
+        small_product_rows<Packet, 1, Add>(columns, depth, a + i, lda, b, c + i, ldc);
     using Half = typename unpacket_traits<Packet>::half;
     if constexpr (sizeof(Half) < sizeof(Packet)) {
-        small_product_from<Half>(i, rows, columns, depth, a, lda, b, c, ldc);
+        small_product_from<Half, Add>(i, rows, columns, depth, a, lda, b, c, ldc);
     } else {
         for (; i < rows; ++i)
             for (Index j = 0; j < columns; ++j) {
-                T sum = 0;
+                T sum = Add ? c[i + j * ldc] : T(0);
                 for (Index k = 0; k < depth; ++k) sum += a[i + k * lda] * b(k, j);
                 c[i + j * ldc] = sum;
             }
@@ -82,9 +85,9 @@ constexpr bool small_product_vectorizes(Index rows) {
     return rows % narrowest_packet_width<typename Eigen::internal::packet_traits<T>::type>() == 0;
 }
 
-/// result = a * op(b), op transposing b where asked, with a column-major and unpacked;
-/// result must not overlap a or b.
-template <bool TransposeB, Scalar T>
+/// result = a * op(b), or result += a * op(b) when Add; op transposes b where asked, a is
+/// column-major and read unpacked; result must not overlap a or b.
+template <bool TransposeB, bool Add, Scalar T>
 void small_product(ConstMatrixView<T> a, ConstMatrixView<T> b, MatrixView<T> result) {
     using Packet = typename Eigen::internal::packet_traits<T>::type;
     const T* right = b.data();
@@ -92,7 +95,7 @@ void small_product(ConstMatrixView<T> a, ConstMatrixView<T> b, MatrixView<T> res
     const auto right_at = [right, ldb](Index k, Index j) {
         return TransposeB ? right[j + k * ldb] : right[k + j * ldb];
     };
-    small_product_from<Packet>(0, result.rows(), result.cols(), a.cols(), a.data(), a.rows(), right_at,
+    small_product_from<Packet, Add>(0, result.rows(), result.cols(), a.cols(), a.data(), a.rows(), right_at,
                                result.data(), result.rows());
 }
 

@@ -92,16 +92,24 @@ public:
     std::unique_ptr<Layer<T>> clone() const override { return std::make_unique<Dense>(*this); }
 
     void forward(ConstMatrixView<T> input, MatrixView<T> output) const override {
-        detail::multiply<false, false>(weight(), input, output);
-        if (options_.use_bias) output.colwise() += bias();
+        if (options_.use_bias) {
+            output.colwise() = bias();  // the product adds to it: no pass of its own
+            detail::multiply_add<false, false>(weight(), input, output);
+        } else {
+            detail::multiply<false, false>(weight(), input, output);
+        }
     }
 
     void backward(ConstMatrixView<T> input, ConstMatrixView<T> /*output*/,
                   ConstMatrixView<T> output_gradient, MatrixView<T> input_gradient) override {
         MatrixView<T> weight_gradient(parameters_.gradients(), outputs_, inputs_);
-        detail::multiply<false, true>(output_gradient, input, weight_gradient);
-        if (options_.l1 > 0) weight_gradient += T(options_.l1) * weight().cwiseSign();
-        if (options_.l2 > 0) weight_gradient += T(2 * options_.l2) * weight();
+        if (options_.l1 > 0 || options_.l2 > 0) {
+            // The penalty's gradient first; the product adds to it.
+            weight_gradient = T(options_.l1) * weight().cwiseSign() + T(2 * options_.l2) * weight();
+            detail::multiply_add<false, true>(output_gradient, input, weight_gradient);
+        } else {
+            detail::multiply<false, true>(output_gradient, input, weight_gradient);
+        }
         if (options_.use_bias) {
             VectorView<T>(parameters_.gradients() + outputs_ * inputs_, outputs_).noalias() =
                 output_gradient.rowwise().sum();
