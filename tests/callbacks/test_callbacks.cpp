@@ -19,6 +19,7 @@ namespace {
 
 using Catch::Matchers::Contains;
 
+using neuro::testing::parameters_of;
 using neuro::testing::random_matrix;
 
 /// y = x0 - 2 x1 + 0.5, plus a little of x0 squared so that a linear model cannot fit it exactly.
@@ -49,11 +50,6 @@ neuro::FitOptions options(int epochs, neuro::Index batch_size, bool shuffle = fa
     o.seed = seed;
     o.verbose = 0;
     return o;
-}
-
-template <class T>
-neuro::Vector<T> parameters_of(const neuro::Sequential<T>& model) {
-    return model.parameters();
 }
 
 /// A LambdaCallback that writes every hook it sees as one line of text to `events`.

@@ -23,24 +23,9 @@ namespace {
 
 using Catch::Matchers::Contains;
 
+using neuro::testing::linear_targets;
 using neuro::testing::random_matrix;
-
-template <class T>
-neuro::Matrix<T> targets_for(const neuro::Matrix<T>& x) {
-    neuro::Matrix<T> y(x.rows(), 1);
-    for (neuro::Index i = 0; i < x.rows(); ++i) y(i, 0) = T(2) * x(i, 0) - x(i, 1) + T(1);
-    return y;
-}
-
-template <class T>
-neuro::Sequential<T> regressor() {
-    neuro::Sequential<T> model(7);
-    model.add(neuro::Dense<T>(2, 4));
-    model.add(neuro::Tanh<T>());
-    model.add(neuro::Dense<T>(4, 1));
-    model.compile(neuro::SGD<T>(T(0.05)), neuro::MeanSquaredError<T>());
-    return model;
-}
+using neuro::testing::tanh_regressor;
 
 neuro::FitOptions options(int epochs, int initial_epoch = 0) {
     neuro::FitOptions o;
@@ -105,13 +90,13 @@ TEMPLATE_TEST_CASE("CSVLogger writes the header and one row per epoch equal to H
     neuro::testing::TemporaryDirectory directory;
     const auto path = directory / "log.csv";
     const neuro::Matrix<T> x = random_matrix<T>(10, 2, 1);
-    const neuro::Matrix<T> y = targets_for(x);
-    auto model = regressor<T>();
+    const neuro::Matrix<T> y = linear_targets(x);
+    auto model = tanh_regressor<T>(4, 0.05);
 
     SECTION("with validation data") {
         const neuro::Matrix<T> xv = random_matrix<T>(5, 2, 2);
         neuro::CSVLogger<T> logger(path);
-        const neuro::History h = model.fit(x, y, xv, targets_for(xv), options(3), {&logger});
+        const neuro::History h = model.fit(x, y, xv, linear_targets(xv), options(3), {&logger});
         const auto lines = read_lines(path);
         REQUIRE(lines.size() == 4);
         CHECK(lines[0] == "epoch,loss,val_loss");
@@ -173,10 +158,10 @@ TEMPLATE_TEST_CASE("CSVLogger with append adds the rows of a resumed fit under t
     neuro::testing::TemporaryDirectory directory;
     const auto path = directory / "log.csv";
     const neuro::Matrix<T> x = random_matrix<T>(10, 2, 1);
-    const neuro::Matrix<T> y = targets_for(x);
+    const neuro::Matrix<T> y = linear_targets(x);
     const neuro::Matrix<T> xv = random_matrix<T>(5, 2, 2);
-    const neuro::Matrix<T> yv = targets_for(xv);
-    auto model = regressor<T>();
+    const neuro::Matrix<T> yv = linear_targets(xv);
+    auto model = tanh_regressor<T>(4, 0.05);
 
     neuro::CSVLogger<T> first(path);
     const neuro::History h1 = model.fit(x, y, xv, yv, options(2), {&first});
@@ -242,8 +227,8 @@ TEMPLATE_TEST_CASE("CSVLogger on a path it cannot write is a neuro::Error naming
     std::ofstream(not_a_directory) << "x\n";
     const auto path = not_a_directory / "log.csv";  // its parent is a regular file
     const neuro::Matrix<T> x = random_matrix<T>(10, 2, 1);
-    const neuro::Matrix<T> y = targets_for(x);
-    auto model = regressor<T>();
+    const neuro::Matrix<T> y = linear_targets(x);
+    auto model = tanh_regressor<T>(4, 0.05);
     const neuro::Vector<T> before = model.parameters();
 
     neuro::CSVLogger<T> logger(path);
@@ -261,9 +246,9 @@ TEMPLATE_TEST_CASE("CSVLogger flushes each row at the end of its epoch", "[callb
     neuro::testing::TemporaryDirectory directory;
     const auto path = directory / "log.csv";
     const neuro::Matrix<T> x = random_matrix<T>(10, 2, 1);
-    const neuro::Matrix<T> y = targets_for(x);
+    const neuro::Matrix<T> y = linear_targets(x);
     const neuro::Matrix<T> xv = random_matrix<T>(5, 2, 2);
-    auto model = regressor<T>();
+    auto model = tanh_regressor<T>(4, 0.05);
 
     neuro::CSVLogger<T> logger(path);
     std::vector<std::vector<std::string>> seen;
@@ -278,7 +263,7 @@ TEMPLATE_TEST_CASE("CSVLogger flushes each row at the end of its epoch", "[callb
     early_reader.epoch_end = [&](neuro::Sequential<T>&, int, const neuro::Logs&) {
         lines_before.push_back(read_lines(path).size());
     };
-    const neuro::History h = model.fit(x, y, xv, targets_for(xv), options(3), {&early_reader, &logger, &reader});
+    const neuro::History h = model.fit(x, y, xv, linear_targets(xv), options(3), {&early_reader, &logger, &reader});
     REQUIRE(seen.size() == 3);
     CHECK(lines_before == std::vector<std::size_t>{0, 2, 3});
     for (std::size_t e = 0; e < 3; ++e) {

@@ -22,38 +22,11 @@ namespace {
 
 using Catch::Matchers::Contains;
 
+using neuro::testing::linear_targets;
+using neuro::testing::ordered_options;
+using neuro::testing::parameters_of;
 using neuro::testing::random_matrix;
-
-template <class T>
-neuro::Matrix<T> targets_for(const neuro::Matrix<T>& x) {
-    neuro::Matrix<T> y(x.rows(), 1);
-    for (neuro::Index i = 0; i < x.rows(); ++i) y(i, 0) = T(2) * x(i, 0) - x(i, 1) + T(1);
-    return y;
-}
-
-template <class T>
-neuro::Sequential<T> regressor(double learning_rate) {
-    neuro::Sequential<T> model(7);
-    model.add(neuro::Dense<T>(2, 3));
-    model.add(neuro::Tanh<T>());
-    model.add(neuro::Dense<T>(3, 1));
-    model.compile(neuro::SGD<T>(static_cast<T>(learning_rate)), neuro::MeanSquaredError<T>());
-    return model;
-}
-
-neuro::FitOptions options(int epochs, neuro::Index batch_size = 4) {
-    neuro::FitOptions o;
-    o.epochs = epochs;
-    o.batch_size = batch_size;
-    o.shuffle = false;
-    o.verbose = 0;
-    return o;
-}
-
-template <class T>
-neuro::Vector<T> parameters_of(const neuro::Sequential<T>& model) {
-    return model.parameters();
-}
+using neuro::testing::tanh_regressor;
 
 /// Forwards the hooks to `inner`, with the epoch logs extended by `name` = script[epoch]
 /// (the logs fit passes are const, so this is how a test decides what is monitored).
@@ -87,10 +60,10 @@ template <class T>
 std::size_t epochs_run(neuro::Sequential<T>& model, neuro::EarlyStopping<T>& stopper, const std::string& name,
                        std::vector<double> script) {
     const neuro::Matrix<T> x = random_matrix<T>(8, 2, 1);
-    const neuro::Matrix<T> y = targets_for(x);
+    const neuro::Matrix<T> y = linear_targets(x);
     const auto epochs = static_cast<int>(script.size());
     Scripted<T> scripted(stopper, name, std::move(script));
-    return model.fit(x, y, options(epochs), {&scripted}).epochs();
+    return model.fit(x, y, ordered_options(epochs), {&scripted}).epochs();
 }
 
 }  // namespace
@@ -98,7 +71,7 @@ std::size_t epochs_run(neuro::Sequential<T>& model, neuro::EarlyStopping<T>& sto
 TEMPLATE_TEST_CASE("EarlyStopping with patience 0 stops at the first epoch without improvement", "[early_stopping]",
                    float, double) {
     using T = TestType;
-    auto model = regressor<T>(0.01);
+    auto model = tanh_regressor<T>(3, 0.01);
     neuro::EarlyStopping<T> stopper;  // val_loss, min_delta 0, patience 0
     CHECK(epochs_run(model, stopper, "val_loss", {1.0, 0.9, 0.9, 0.5, 0.4, 0.3}) == 3);
     CHECK(stopper.stopped_epoch() == 2);
@@ -109,7 +82,7 @@ TEMPLATE_TEST_CASE("EarlyStopping with patience 0 stops at the first epoch witho
 TEMPLATE_TEST_CASE("EarlyStopping waits patience epochs without improvement, and improvement resets the wait",
                    "[early_stopping]", float, double) {
     using T = TestType;
-    auto model = regressor<T>(0.01);
+    auto model = tanh_regressor<T>(3, 0.01);
     neuro::EarlyStopping<T> stopper("val_loss", 0, 2);
     // e0 best; e1 worse (wait 1); e2 best (wait 0); e3, e4 worse (wait 1, 2): stop at 4.
     CHECK(epochs_run(model, stopper, "val_loss", {1.0, 1.1, 0.9, 0.95, 0.95, 0.1, 0.1}) == 5);
@@ -134,12 +107,12 @@ TEMPLATE_TEST_CASE("EarlyStopping with patience p >= 1 on a constant val_loss ru
                    double) {
     using T = TestType;
     const neuro::Matrix<T> x = random_matrix<T>(12, 2, 1);
-    const neuro::Matrix<T> y = targets_for(x);
+    const neuro::Matrix<T> y = linear_targets(x);
     const neuro::Matrix<T> xv = random_matrix<T>(5, 2, 2);
-    auto model = regressor<T>(0.0);  // the weights, and so val_loss, never change
+    auto model = tanh_regressor<T>(3, 0.0);  // the weights, and so val_loss, never change
     for (int patience : {0, 1, 3}) {
         neuro::EarlyStopping<T> stopper("val_loss", 0, patience);
-        const neuro::History h = model.fit(x, y, xv, targets_for(xv), options(20), {&stopper});
+        const neuro::History h = model.fit(x, y, xv, linear_targets(xv), ordered_options(20), {&stopper});
         // The first epoch always improves; the next `patience` do not (patience 0 stops at the
         // first that does not, as does patience 1).
         const int last = std::max(patience, 1);
@@ -150,14 +123,14 @@ TEMPLATE_TEST_CASE("EarlyStopping with patience p >= 1 on a constant val_loss ru
     }
     SECTION("monitoring the training loss needs no validation data") {
         neuro::EarlyStopping<T> stopper("loss", 0, 2);
-        CHECK(model.fit(x, y, options(20), {&stopper}).epochs() == 3);
+        CHECK(model.fit(x, y, ordered_options(20), {&stopper}).epochs() == 3);
     }
 }
 
 TEMPLATE_TEST_CASE("EarlyStopping counts only improvements larger than min_delta", "[early_stopping]", float,
                    double) {
     using T = TestType;
-    auto model = regressor<T>(0.01);
+    auto model = tanh_regressor<T>(3, 0.01);
     const std::vector<double> slow{1.0, 0.95, 0.92, 0.85, 0.8, 0.78, 0.76, 0.7, 0.69};
     SECTION("min_delta 0.1") {
         neuro::EarlyStopping<T> stopper("val_loss", 0.1, 3);
@@ -184,7 +157,7 @@ TEMPLATE_TEST_CASE("EarlyStopping counts only improvements larger than min_delta
 TEMPLATE_TEST_CASE("EarlyStopping's mode: Min, Max and Auto by the monitored name", "[early_stopping]", float,
                    double) {
     using T = TestType;
-    auto model = regressor<T>(0.01);
+    auto model = tanh_regressor<T>(3, 0.01);
     const std::vector<double> rising{0.5, 0.6, 0.7, 0.6};
 
     SECTION("Max: rising values improve") {
@@ -220,8 +193,8 @@ TEMPLATE_TEST_CASE("EarlyStopping with restore_best_weights ends with the best e
                    "[early_stopping]", float, double) {
     using T = TestType;
     const neuro::Matrix<T> x = random_matrix<T>(8, 2, 1);
-    const neuro::Matrix<T> y = targets_for(x);
-    auto model = regressor<T>(0.05);  // the weights move every epoch
+    const neuro::Matrix<T> y = linear_targets(x);
+    auto model = tanh_regressor<T>(3, 0.05);  // the weights move every epoch
 
     std::vector<neuro::Vector<T>> at_epoch_end;
     neuro::LambdaCallback<T> capture;
@@ -232,7 +205,7 @@ TEMPLATE_TEST_CASE("EarlyStopping with restore_best_weights ends with the best e
     SECTION("stopped early: the weights of the best epoch, not of the last") {
         neuro::EarlyStopping<T> stopper("val_loss", 0, 2, neuro::Mode::Auto, true);
         Scripted<T> scripted(stopper, "val_loss", {1.0, 0.5, 0.7, 0.6, 0.1, 0.1});
-        const neuro::History h = model.fit(x, y, options(6), {&capture, &scripted});
+        const neuro::History h = model.fit(x, y, ordered_options(6), {&capture, &scripted});
         REQUIRE(h.epochs() == 4);
         REQUIRE(at_epoch_end.size() == 4);
         CHECK(stopper.best_epoch() == 1);
@@ -242,7 +215,7 @@ TEMPLATE_TEST_CASE("EarlyStopping with restore_best_weights ends with the best e
     SECTION("not stopped: the best weights are restored all the same") {
         neuro::EarlyStopping<T> stopper("val_loss", 0, 5, neuro::Mode::Auto, true);
         Scripted<T> scripted(stopper, "val_loss", {1.0, 0.5, 0.2, 0.6});
-        const neuro::History h = model.fit(x, y, options(4), {&scripted, &capture});
+        const neuro::History h = model.fit(x, y, ordered_options(4), {&scripted, &capture});
         REQUIRE(h.epochs() == 4);
         CHECK(stopper.stopped_epoch() == -1);
         CHECK(parameters_of(model) == at_epoch_end[2]);
@@ -251,17 +224,17 @@ TEMPLATE_TEST_CASE("EarlyStopping with restore_best_weights ends with the best e
     SECTION("without restore_best_weights the last weights stay") {
         neuro::EarlyStopping<T> stopper("val_loss", 0, 2);
         Scripted<T> scripted(stopper, "val_loss", {1.0, 0.5, 0.7, 0.6, 0.1, 0.1});
-        model.fit(x, y, options(6), {&capture, &scripted});
+        model.fit(x, y, ordered_options(6), {&capture, &scripted});
         REQUIRE(at_epoch_end.size() == 4);
         CHECK(parameters_of(model) == at_epoch_end[3]);
     }
     SECTION("the best of the current fit, not of an earlier one") {
         neuro::EarlyStopping<T> stopper("val_loss", 0, 1, neuro::Mode::Auto, true);
         Scripted<T> first(stopper, "val_loss", {0.001, 0.5});
-        model.fit(x, y, options(2), {&first});
+        model.fit(x, y, ordered_options(2), {&first});
         at_epoch_end.clear();
         Scripted<T> second(stopper, "val_loss", {1.0, 0.5, 0.7});
-        model.fit(x, y, options(3), {&capture, &second});
+        model.fit(x, y, ordered_options(3), {&capture, &second});
         CHECK(stopper.best_epoch() == 1);
         CHECK(parameters_of(model) == at_epoch_end[1]);
     }
@@ -271,17 +244,17 @@ TEMPLATE_TEST_CASE("EarlyStopping on a monitor missing from the logs names it an
                    "[early_stopping][errors]", float, double) {
     using T = TestType;
     const neuro::Matrix<T> x = random_matrix<T>(8, 2, 1);
-    const neuro::Matrix<T> y = targets_for(x);
-    auto model = regressor<T>(0.01);
+    const neuro::Matrix<T> y = linear_targets(x);
+    auto model = tanh_regressor<T>(3, 0.01);
 
     neuro::EarlyStopping<T> stopper;  // val_loss, but there is no validation data
-    CHECK_THROWS_AS(model.fit(x, y, options(3), {&stopper}), neuro::Error);
-    CHECK_THROWS_WITH(model.fit(x, y, options(3), {&stopper}),
+    CHECK_THROWS_AS(model.fit(x, y, ordered_options(3), {&stopper}), neuro::Error);
+    CHECK_THROWS_WITH(model.fit(x, y, ordered_options(3), {&stopper}),
                       Contains("EarlyStopping") && Contains("\"val_loss\"") && Contains("they have: loss"));
 
     const neuro::Matrix<T> xv = random_matrix<T>(4, 2, 2);
     neuro::EarlyStopping<T> typo("val_los");
-    CHECK_THROWS_WITH(model.fit(x, y, xv, targets_for(xv), options(3), {&typo}),
+    CHECK_THROWS_WITH(model.fit(x, y, xv, linear_targets(xv), ordered_options(3), {&typo}),
                       Contains("\"val_los\"") && Contains("loss, val_loss"));
 }
 
@@ -296,7 +269,7 @@ TEST_CASE("EarlyStopping rejects a negative patience or min_delta", "[early_stop
 
 TEMPLATE_TEST_CASE("EarlyStopping driven directly through its hooks", "[early_stopping]", float, double) {
     using T = TestType;
-    auto model = regressor<T>(0.01);
+    auto model = tanh_regressor<T>(3, 0.01);
     neuro::EarlyStopping<T> stopper("val_loss", 0.0, 1);
     CHECK(stopper.best_epoch() == -1);
     CHECK(stopper.stopped_epoch() == -1);

@@ -22,14 +22,10 @@ using Catch::Matchers::Contains;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
+using neuro::testing::linear_targets;
+using neuro::testing::ordered_options;
+using neuro::testing::parameters_of;
 using neuro::testing::random_matrix;
-
-template <class T>
-neuro::Matrix<T> targets_for(const neuro::Matrix<T>& x) {
-    neuro::Matrix<T> y(x.rows(), 1);
-    for (neuro::Index i = 0; i < x.rows(); ++i) y(i, 0) = T(2) * x(i, 0) - x(i, 1) + T(1);
-    return y;
-}
 
 /// A linear model, so one SGD step is exactly parameters -= lr * gradients.
 template <class T>
@@ -39,20 +35,6 @@ neuro::Sequential<T> linear(double learning_rate) {
     model.compile(neuro::SGD<T>(static_cast<T>(learning_rate)), neuro::MeanSquaredError<T>());
     model.optimizer().set_learning_rate(learning_rate);  // the exact double, also for float models
     return model;
-}
-
-neuro::FitOptions options(int epochs, neuro::Index batch_size = 4) {
-    neuro::FitOptions o;
-    o.epochs = epochs;
-    o.batch_size = batch_size;
-    o.shuffle = false;
-    o.verbose = 0;
-    return o;
-}
-
-template <class T>
-neuro::Vector<T> parameters_of(const neuro::Sequential<T>& model) {
-    return model.parameters();
 }
 
 std::vector<double> values_of(const neuro::Schedule& schedule, int epochs, double current = 1.0) {
@@ -135,7 +117,7 @@ TEMPLATE_TEST_CASE("LearningRateScheduler sets the optimizer's rate at each epoc
                    double) {
     using T = TestType;
     const neuro::Matrix<T> x = random_matrix<T>(8, 2, 1);
-    const neuro::Matrix<T> y = targets_for(x);
+    const neuro::Matrix<T> y = linear_targets(x);
     auto model = linear<T>(0.3);
 
     neuro::LearningRateScheduler<T> scheduler(neuro::step_decay(0.1, 0.5, 1));
@@ -148,18 +130,18 @@ TEMPLATE_TEST_CASE("LearningRateScheduler sets the optimizer's rate at each epoc
     };
 
     SECTION("the rate of every epoch") {
-        model.fit(x, y, options(4), {&scheduler, &recorder});
+        model.fit(x, y, ordered_options(4), {&scheduler, &recorder});
         CHECK(at_epoch_begin == std::vector<double>{0.1, 0.05, 0.025, 0.0125});
         CHECK(at_batch_begin == std::vector<double>{0.1, 0.1, 0.05, 0.05, 0.025, 0.025, 0.0125, 0.0125});
         CHECK(model.optimizer().learning_rate() == 0.0125);
     }
     SECTION("a recorder placed before the scheduler sees the rate it left behind") {
-        model.fit(x, y, options(3), {&recorder, &scheduler});
+        model.fit(x, y, ordered_options(3), {&recorder, &scheduler});
         CHECK(at_epoch_begin == std::vector<double>{0.3, 0.1, 0.05});
         CHECK(at_batch_begin == std::vector<double>{0.1, 0.1, 0.05, 0.05, 0.025, 0.025});
     }
     SECTION("resumed at initial_epoch 2, the schedule starts at epoch 2") {
-        auto o = options(4);
+        auto o = ordered_options(4);
         o.initial_epoch = 2;
         model.fit(x, y, o, {&scheduler, &recorder});
         CHECK(at_epoch_begin == std::vector<double>{0.025, 0.0125});
@@ -179,7 +161,7 @@ TEMPLATE_TEST_CASE("LearningRateScheduler sets the optimizer's rate at each epoc
             CHECK(static_cast<double>((step.back() - static_cast<T>(rate) * g).norm()) <= rounding);
             CHECK(rate * static_cast<double>(g.norm()) > 100 * rounding);  // a wrong rate would show
         };
-        model.fit(x, y, options(3, 8), {&scheduler, &track});
+        model.fit(x, y, ordered_options(3, 8), {&scheduler, &track});
         REQUIRE(step.size() == 3);
         CHECK(step[0].norm() > 0);
     }
@@ -189,7 +171,7 @@ TEMPLATE_TEST_CASE("LearningRateScheduler passes the epoch and the current rate 
                    float, double) {
     using T = TestType;
     const neuro::Matrix<T> x = random_matrix<T>(8, 2, 1);
-    const neuro::Matrix<T> y = targets_for(x);
+    const neuro::Matrix<T> y = linear_targets(x);
     auto model = linear<T>(0.2);
     std::vector<int> epochs;
     std::vector<double> given;
@@ -198,7 +180,7 @@ TEMPLATE_TEST_CASE("LearningRateScheduler passes the epoch and the current rate 
         given.push_back(rate);
         return rate * 0.5;
     });
-    model.fit(x, y, options(3), {&scheduler});
+    model.fit(x, y, ordered_options(3), {&scheduler});
     CHECK(epochs == std::vector<int>{0, 1, 2});
     CHECK(given == std::vector<double>{0.2, 0.1, 0.05});
     CHECK(model.optimizer().learning_rate() == 0.025);
@@ -208,7 +190,7 @@ TEMPLATE_TEST_CASE("a schedule giving a NaN, infinite or negative rate is a neur
                    "[lr_schedule][errors]", float, double) {
     using T = TestType;
     const neuro::Matrix<T> x = random_matrix<T>(8, 2, 1);
-    const neuro::Matrix<T> y = targets_for(x);
+    const neuro::Matrix<T> y = linear_targets(x);
     auto model = linear<T>(0.2);
     std::vector<neuro::Vector<T>> at_epoch_end;
     neuro::LambdaCallback<T> capture;
@@ -218,7 +200,7 @@ TEMPLATE_TEST_CASE("a schedule giving a NaN, infinite or negative rate is a neur
         INFO("rate " << bad);
         at_epoch_end.clear();
         neuro::LearningRateScheduler<T> scheduler([bad](int epoch, double) { return epoch == 2 ? bad : 0.01; });
-        CHECK_THROWS_AS(model.fit(x, y, options(5), {&scheduler, &capture}), neuro::Error);
+        CHECK_THROWS_AS(model.fit(x, y, ordered_options(5), {&scheduler, &capture}), neuro::Error);
         // The bad rate was never applied and epoch 2 never trained.
         CHECK(model.optimizer().learning_rate() == 0.01);
         REQUIRE(at_epoch_end.size() == 2);
@@ -226,15 +208,15 @@ TEMPLATE_TEST_CASE("a schedule giving a NaN, infinite or negative rate is a neur
     }
     // The epoch is named 1-based as progress prints it, with the index the schedule saw.
     neuro::LearningRateScheduler<T> scheduler([](int epoch, double) { return epoch == 2 ? kNaN : 0.01; });
-    CHECK_THROWS_WITH(model.fit(x, y, options(5), {&scheduler}),
+    CHECK_THROWS_WITH(model.fit(x, y, ordered_options(5), {&scheduler}),
                       Contains("LearningRateScheduler") && Contains("epoch 3 (epoch index 2)") && Contains("nan"));
     neuro::LearningRateScheduler<T> negative([](int epoch, double) { return epoch == 3 ? -1.0 : 0.01; });
-    CHECK_THROWS_WITH(model.fit(x, y, options(5), {&negative}),
+    CHECK_THROWS_WITH(model.fit(x, y, ordered_options(5), {&negative}),
                       Contains("epoch 4 (epoch index 3)") && Contains("-1"));
     // Zero is a valid rate.
     neuro::LearningRateScheduler<T> zero([](int, double) { return 0.0; });
     const neuro::Vector<T> before = parameters_of(model);
-    CHECK_NOTHROW(model.fit(x, y, options(2), {&zero}));
+    CHECK_NOTHROW(model.fit(x, y, ordered_options(2), {&zero}));
     CHECK(parameters_of(model) == before);
 }
 
@@ -315,17 +297,17 @@ TEMPLATE_TEST_CASE("ReduceLROnPlateau in a real fit changes the rate the next ep
                    "[lr_schedule][plateau]", float, double) {
     using T = TestType;
     const neuro::Matrix<T> x = random_matrix<T>(8, 2, 1);
-    const neuro::Matrix<T> y = targets_for(x);
+    const neuro::Matrix<T> y = linear_targets(x);
     const neuro::Matrix<T> xv = random_matrix<T>(4, 2, 2);
     auto model = linear<T>(0.0);  // constant val_loss: a plateau from the start
     model.optimizer().set_learning_rate(0.0);
     neuro::ReduceLROnPlateau<T> reducer("val_loss", 0.5, 1, neuro::Mode::Auto, 0.0);
     // With rate 0 there is nothing to reduce (0 is not above min_lr 0).
-    model.fit(x, y, xv, targets_for(xv), options(3), {&reducer});
+    model.fit(x, y, xv, linear_targets(xv), ordered_options(3), {&reducer});
     CHECK(model.optimizer().learning_rate() == 0.0);
 
     neuro::ReduceLROnPlateau<T> needs_validation;
-    CHECK_THROWS_WITH(model.fit(x, y, options(2), {&needs_validation}),
+    CHECK_THROWS_WITH(model.fit(x, y, ordered_options(2), {&needs_validation}),
                       Contains("ReduceLROnPlateau") && Contains("\"val_loss\"") && Contains("they have: loss"));
 
     std::vector<double> at_batch;
@@ -335,7 +317,7 @@ TEMPLATE_TEST_CASE("ReduceLROnPlateau in a real fit changes the rate the next ep
     };
     neuro::ReduceLROnPlateau<T> on_loss("loss", 0.5, 0, neuro::Mode::Max, 0.0);  // Max on a constant loss
     model.optimizer().set_learning_rate(1e-30);  // effectively constant weights
-    model.fit(x, y, options(3, 8), {&on_loss, &recorder});
+    model.fit(x, y, ordered_options(3, 8), {&on_loss, &recorder});
     CHECK(at_batch == std::vector<double>{1e-30, 1e-30, 0.5e-30});
 }
 

@@ -49,24 +49,9 @@ bool is_duration(const std::string& text) {
 using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;
 
+using neuro::testing::linear_targets;
 using neuro::testing::random_matrix;
-
-template <class T>
-neuro::Matrix<T> targets_for(const neuro::Matrix<T>& x) {
-    neuro::Matrix<T> y(x.rows(), 1);
-    for (neuro::Index i = 0; i < x.rows(); ++i) y(i, 0) = T(2) * x(i, 0) - x(i, 1) + T(1);
-    return y;
-}
-
-template <class T>
-neuro::Sequential<T> regressor() {
-    neuro::Sequential<T> model(7);
-    model.add(neuro::Dense<T>(2, 4));
-    model.add(neuro::Tanh<T>());
-    model.add(neuro::Dense<T>(4, 1));
-    model.compile(neuro::SGD<T>(T(0.05)), neuro::MeanSquaredError<T>());
-    return model;
-}
+using neuro::testing::tanh_regressor;
 
 neuro::FitOptions options(int epochs, neuro::Index batch_size, int verbose = 0) {
     neuro::FitOptions o;
@@ -136,9 +121,9 @@ TEMPLATE_TEST_CASE("ProgressLogger in plain mode prints one exact line per epoch
                    double) {
     using T = TestType;
     const neuro::Matrix<T> x = random_matrix<T>(10, 2, 1);
-    const neuro::Matrix<T> y = targets_for(x);
+    const neuro::Matrix<T> y = linear_targets(x);
     const neuro::Matrix<T> xv = random_matrix<T>(5, 2, 2);
-    auto model = regressor<T>();
+    auto model = tanh_regressor<T>(4, 0.05);
 
     ScriptedClock<T> clock;
     clock.epoch_begin = {10.0, 20.0, 30.0};
@@ -148,7 +133,7 @@ TEMPLATE_TEST_CASE("ProgressLogger in plain mode prints one exact line per epoch
     neuro::ProgressLogger<T> logger(out, false, clock.clock());
 
     SECTION("two epochs with validation: milliseconds, then seconds") {
-        const neuro::History h = model.fit(x, y, xv, targets_for(xv), options(2, 4), {&driver, &logger});
+        const neuro::History h = model.fit(x, y, xv, linear_targets(xv), options(2, 4), {&driver, &logger});
         // 10 samples in 0.25 s and in 1.5 s.
         const std::string expected =
             fmt::format("Epoch 1/2 - 3 steps - 250ms - 40 samples/s - loss: {:.4f} - val_loss: {:.4f}\n"
@@ -179,9 +164,9 @@ TEMPLATE_TEST_CASE("ProgressLogger in plain mode prints one exact line per epoch
 TEMPLATE_TEST_CASE("ProgressLogger in terminal mode draws an exact bar", "[callbacks][progress]", float, double) {
     using T = TestType;
     const neuro::Matrix<T> x = random_matrix<T>(10, 2, 1);
-    const neuro::Matrix<T> y = targets_for(x);
+    const neuro::Matrix<T> y = linear_targets(x);
     const neuro::Matrix<T> xv = random_matrix<T>(5, 2, 2);
-    auto model = regressor<T>();
+    auto model = tanh_regressor<T>(4, 0.05);
 
     ScriptedClock<T> clock;
     clock.epoch_begin = {10.0, 20.0};
@@ -195,7 +180,7 @@ TEMPLATE_TEST_CASE("ProgressLogger in terminal mode draws an exact bar", "[callb
     };
     std::ostringstream out;
     neuro::ProgressLogger<T> logger(out, true, clock.clock());
-    const neuro::History h = model.fit(x, y, xv, targets_for(xv), options(2, 4), {&driver, &losses, &logger});
+    const neuro::History h = model.fit(x, y, xv, linear_targets(xv), options(2, 4), {&driver, &losses, &logger});
 
     // Epoch 1: batch 1 ends at +0.0625 s (drawn: the first), batch 2 at +0.125 s (under 0.1 s after
     // the last draw: skipped), batch 3 is the last (drawn by the epoch end at +0.5 s).
@@ -220,8 +205,8 @@ TEMPLATE_TEST_CASE("ProgressLogger shows the batches run when training stops wit
                    "[callbacks][progress]", float, double) {
     using T = TestType;
     const neuro::Matrix<T> x = random_matrix<T>(10, 2, 1);
-    const neuro::Matrix<T> y = targets_for(x);
-    auto model = regressor<T>();
+    const neuro::Matrix<T> y = linear_targets(x);
+    auto model = tanh_regressor<T>(4, 0.05);
 
     ScriptedClock<T> clock;
     clock.epoch_begin = {10.0};
@@ -263,9 +248,9 @@ TEMPLATE_TEST_CASE("ProgressLogger redraws the terminal bar at most ten times a 
                    float, double) {
     using T = TestType;
     const neuro::Matrix<T> x = random_matrix<T>(200, 2, 1);
-    const neuro::Matrix<T> y = targets_for(x);
+    const neuro::Matrix<T> y = linear_targets(x);
     const neuro::Matrix<T> xv = random_matrix<T>(5, 2, 2);
-    auto model = regressor<T>();
+    auto model = tanh_regressor<T>(4, 0.05);
 
     long calls = 0;
     std::vector<long> calls_at_begin;
@@ -278,7 +263,7 @@ TEMPLATE_TEST_CASE("ProgressLogger redraws the terminal bar at most ten times a 
     std::ostringstream out;
     SECTION("a clock advancing 0.01 s per reading") {
         neuro::ProgressLogger<T> logger(out, true, [&calls] { return 0.01 * static_cast<double>(calls++); });
-        const neuro::History h = model.fit(x, y, xv, targets_for(xv), options(2, 1), {&before, &logger, &after});
+        const neuro::History h = model.fit(x, y, xv, linear_targets(xv), options(2, 1), {&before, &logger, &after});
         const std::string text = out.str();
         REQUIRE(count(text, "Epoch 1/2\n") == 1);
         REQUIRE(count(text, "Epoch 2/2\n") == 1);
@@ -325,9 +310,9 @@ TEMPLATE_TEST_CASE("fit's verbose output goes to FitOptions::output, plain on a 
                    "[callbacks][progress]", float, double) {
     using T = TestType;
     const neuro::Matrix<T> x = random_matrix<T>(10, 2, 1);
-    const neuro::Matrix<T> y = targets_for(x);
+    const neuro::Matrix<T> y = linear_targets(x);
     const neuro::Matrix<T> xv = random_matrix<T>(5, 2, 2);
-    auto model = regressor<T>();
+    auto model = tanh_regressor<T>(4, 0.05);
     std::ostringstream out;
 
     SECTION("verbose 1 writes the plain lines to output, nothing to std::cout") {
@@ -336,7 +321,7 @@ TEMPLATE_TEST_CASE("fit's verbose output goes to FitOptions::output, plain on a 
         neuro::History h;
         {
             CaptureCout cout;
-            h = model.fit(x, y, xv, targets_for(xv), o);
+            h = model.fit(x, y, xv, linear_targets(xv), o);
             CHECK(cout.text().empty());
         }
         const auto lines = lines_of(out.str());
@@ -361,7 +346,7 @@ TEMPLATE_TEST_CASE("fit's verbose output goes to FitOptions::output, plain on a 
         auto o = options(2, 4, 0);
         o.output = &out;
         CaptureCout cout;
-        model.fit(x, y, xv, targets_for(xv), o);
+        model.fit(x, y, xv, linear_targets(xv), o);
         CHECK(cout.text().empty());
         CHECK(out.str().empty());
     }

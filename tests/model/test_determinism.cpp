@@ -13,6 +13,7 @@
 
 namespace {
 
+using neuro::testing::parameters_of;
 using neuro::testing::random_matrix;
 
 template <class T>
@@ -47,11 +48,6 @@ neuro::FitOptions options(std::uint64_t seed, bool shuffle = true, int epochs = 
     o.verbose = 0;
     o.validation_split = 0.2;
     return o;
-}
-
-template <class T>
-neuro::Vector<T> parameters_of(const neuro::Sequential<T>& model) {
-    return model.parameters();
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 // batch (1-based, as printed), the model keeps the weights of the last finite step, and with
 // TerminateOnNaN fit returns the History of the completed epochs instead.
 
+#include "../support/models.hpp"
+
 #include <neuro/neuro.hpp>
 
 #include <catch2/catch.hpp>
@@ -19,6 +21,8 @@
 namespace {
 
 using Catch::Matchers::Contains;
+using neuro::testing::ordered_options;
+using neuro::testing::parameters_of;
 
 /// A target that is finite in T but whose square is not.
 template <class T>
@@ -35,20 +39,6 @@ neuro::Sequential<T> linear(double learning_rate) {
     model.add(neuro::Dense<T>(1, 1));
     model.compile(neuro::SGD<T>(static_cast<T>(learning_rate)), neuro::MeanSquaredError<T>());
     return model;
-}
-
-neuro::FitOptions options(int epochs, neuro::Index batch_size) {
-    neuro::FitOptions o;
-    o.epochs = epochs;
-    o.batch_size = batch_size;
-    o.shuffle = false;
-    o.verbose = 0;
-    return o;
-}
-
-template <class T>
-neuro::Vector<T> parameters_of(const neuro::Sequential<T>& model) {
-    return model.parameters();
 }
 
 /// Records the parameters and the position of every completed batch, and the epochs that ended.
@@ -98,7 +88,7 @@ TEMPLATE_TEST_CASE("an infinite loss at the second batch is a neuro::Error namin
     auto track = tracker.callback();
 
     SECTION("without TerminateOnNaN: an error, and the weights after batch 1") {
-        CHECK_THROWS_WITH(model.fit(x, y, options(3, 4), {&track}),
+        CHECK_THROWS_WITH(model.fit(x, y, ordered_options(3, 4), {&track}),
                           Contains("epoch 1, batch 2") && Contains("the loss became inf") && Contains("diverged"));
         REQUIRE(tracker.parameters.size() == 1);
         CHECK(tracker.batches[0] == std::pair<int, neuro::Index>{0, 0});
@@ -110,7 +100,7 @@ TEMPLATE_TEST_CASE("an infinite loss at the second batch is a neuro::Error namin
     SECTION("with TerminateOnNaN: no error, an empty History, the weights after batch 1") {
         neuro::TerminateOnNaN<T> terminate;
         neuro::History h;
-        CHECK_NOTHROW(h = model.fit(x, y, options(3, 4), {&track, &terminate}));
+        CHECK_NOTHROW(h = model.fit(x, y, ordered_options(3, 4), {&track, &terminate}));
         CHECK(h.loss.empty());
         CHECK(h.val_loss.empty());
         REQUIRE(tracker.parameters.size() == 1);
@@ -119,8 +109,8 @@ TEMPLATE_TEST_CASE("an infinite loss at the second batch is a neuro::Error namin
         CHECK(tracker.train_ends == 1);
     }
     SECTION("the model trains normally again on data without the huge targets") {
-        CHECK_THROWS_AS(model.fit(x, y, options(3, 4)), neuro::Error);
-        const neuro::History h = model.fit(x.topRows(4), y.topRows(4), options(2, 4));
+        CHECK_THROWS_AS(model.fit(x, y, ordered_options(3, 4)), neuro::Error);
+        const neuro::History h = model.fit(x.topRows(4), y.topRows(4), ordered_options(2, 4));
         CHECK(h.loss.size() == 2);
         CHECK(parameters_of(model).allFinite());
     }
@@ -136,7 +126,7 @@ TEMPLATE_TEST_CASE("a loss that grows until it overflows names the epoch and bat
 
     std::string message;
     try {
-        model.fit(data.x, data.y, data.xv, data.yv, options(1000, 4), {&track});
+        model.fit(data.x, data.y, data.xv, data.yv, ordered_options(1000, 4), {&track});
         FAIL("fit did not diverge");
     } catch (const neuro::Error& error) {
         message = error.what();
@@ -166,7 +156,7 @@ TEMPLATE_TEST_CASE("with TerminateOnNaN a diverging fit returns the completed ep
     neuro::TerminateOnNaN<T> terminate;
 
     SECTION("validation data") {
-        const neuro::History h = model.fit(data.x, data.y, data.xv, data.yv, options(1000, 4), {&terminate, &track});
+        const neuro::History h = model.fit(data.x, data.y, data.xv, data.yv, ordered_options(1000, 4), {&terminate, &track});
         REQUIRE(!tracker.batches.empty());
         CHECK(h.loss.size() < 1000);
         CHECK(h.loss.size() >= 2);
@@ -182,17 +172,17 @@ TEMPLATE_TEST_CASE("with TerminateOnNaN a diverging fit returns the completed ep
         auto other = linear<T>(5.0);
         Tracker<T> other_tracker;
         auto other_track = other_tracker.callback();
-        CHECK_THROWS_AS(other.fit(data.x, data.y, options(1000, 4), {&other_track}), neuro::Error);
-        const neuro::History h = model.fit(data.x, data.y, options(1000, 4), {&track, &terminate});
+        CHECK_THROWS_AS(other.fit(data.x, data.y, ordered_options(1000, 4), {&other_track}), neuro::Error);
+        const neuro::History h = model.fit(data.x, data.y, ordered_options(1000, 4), {&track, &terminate});
         CHECK(parameters_of(model) == parameters_of(other));
         CHECK(tracker.batches == other_tracker.batches);
         CHECK(h.loss.size() == other_tracker.epochs_ended.size());
     }
     SECTION("a later fit on sane data trains again (the quiet stop does not stick)") {
-        model.fit(data.x, data.y, options(1000, 4), {&terminate});
+        model.fit(data.x, data.y, ordered_options(1000, 4), {&terminate});
         model.parameters().setZero();
         model.optimizer().set_learning_rate(0.05);
-        const neuro::History h = model.fit(data.x, data.y, options(3, 4), {&terminate});
+        const neuro::History h = model.fit(data.x, data.y, ordered_options(3, 4), {&terminate});
         CHECK(h.loss.size() == 3);
         CHECK(h.loss.back() < h.loss.front());
     }
@@ -209,6 +199,6 @@ TEMPLATE_TEST_CASE("a step that overflows the weights stops fit with an error na
     const neuro::Matrix<T> x = neuro::Matrix<T>::Ones(8, 1);
     const neuro::Matrix<T> y = neuro::Matrix<T>::Constant(8, 1, target);
     auto model = linear<T>(rate);
-    CHECK_THROWS_WITH(model.fit(x, y, options(1, 8)),
+    CHECK_THROWS_WITH(model.fit(x, y, ordered_options(1, 8)),
                       Contains("epoch 1, batch 1") && Contains("overflowed") && Contains("learning rate"));
 }

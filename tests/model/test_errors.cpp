@@ -1,6 +1,8 @@
 // Every misuse of a Sequential model throws neuro::Error with a message the user can act on.
 // None of them aborts: each is an exception, and a rejected call leaves the model as it was.
 
+#include "../support/models.hpp"
+
 #include <neuro/neuro.hpp>
 
 #include <catch2/catch.hpp>
@@ -18,6 +20,7 @@
 namespace {
 
 using Catch::Matchers::Contains;
+using neuro::testing::parameters_of;
 using Catch::Matchers::StartsWith;
 
 /// Matches a string that contains every one of the given parts. (Catch2's Contains(a) &&
@@ -83,8 +86,6 @@ neuro::FitOptions quiet(int epochs = 1) {
     options.verbose = 0;
     return options;
 }
-
-neuro::Vector<float> parameters_of(const neuro::Sequential<float>& model) { return model.parameters(); }
 
 }  // namespace
 

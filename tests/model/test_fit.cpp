@@ -29,6 +29,7 @@ namespace {
 
 using Catch::Matchers::Contains;
 
+using neuro::testing::parameters_of;
 using neuro::testing::random_matrix;
 
 template <class T>
@@ -57,11 +58,6 @@ neuro::FitOptions options(int epochs, neuro::Index batch_size, bool shuffle = tr
     o.seed = seed;
     o.verbose = 0;
     return o;
-}
-
-template <class T>
-neuro::Vector<T> parameters_of(const neuro::Sequential<T>& model) {
-    return model.parameters();
 }
 
 /// Runs `action` with the process's standard output (file descriptor 1) sent to a

@@ -20,6 +20,7 @@ namespace {
 
 using Catch::Matchers::Contains;
 
+using neuro::testing::parameters_of;
 using neuro::testing::random_matrix;
 
 /// 0/1 labels from the sign of the first feature plus the second.
@@ -41,11 +42,6 @@ neuro::Sequential<T> seed_model(std::uint64_t seed = 42) {
     model.add(neuro::Dense<T>(64, 1));
     model.add(neuro::Sigmoid<T>());
     return model;
-}
-
-template <class T>
-neuro::Vector<T> parameters_of(const neuro::Sequential<T>& model) {
-    return model.parameters();
 }
 
 neuro::FitOptions quiet_options(int epochs = 2, neuro::Index batch_size = 8) {
