@@ -15,6 +15,7 @@
 #include "neuro/optimizers/rmsprop.hpp"
 #include "neuro/optimizers/sgd.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <functional>
@@ -73,6 +74,21 @@ neuro::Vector<T> step(neuro::Optimizer<T>& optimizer, neuro::Vector<T>& paramete
     neuro::Vector<T> g = to_vector<T>(gradient);
     optimizer.step(view(parameters), view(g));
     return g;
+}
+
+/// One of each optimizer and variant (momentum, Nesterov, AdamW's decay), with state to carry.
+template <class T>
+std::vector<std::unique_ptr<neuro::Optimizer<T>>> every_optimizer() {
+    std::vector<std::unique_ptr<neuro::Optimizer<T>>> optimizers;
+    optimizers.push_back(std::make_unique<neuro::SGD<T>>(T(0.1)));
+    optimizers.push_back(std::make_unique<neuro::SGD<T>>(T(0.1), T(0.9)));
+    optimizers.push_back(std::make_unique<neuro::SGD<T>>(T(0.1), T(0.9), true));
+    optimizers.push_back(std::make_unique<neuro::Adam<T>>(T(0.1), T(0.8), T(0.95), T(0.01)));
+    optimizers.push_back(std::make_unique<neuro::AdamW<T>>(T(0.1), T(0.5), T(0.8), T(0.95), T(0.01)));
+    optimizers.push_back(std::make_unique<neuro::RMSprop<T>>(T(0.05), T(0.9), T(0.01)));
+    optimizers.push_back(std::make_unique<neuro::RMSprop<T>>(T(0.05), T(0.9), T(0.01), T(0.5)));
+    optimizers.push_back(std::make_unique<neuro::Adagrad<T>>(T(0.25)));
+    return optimizers;
 }
 
 template <class T>
@@ -779,16 +795,7 @@ TEST_CASE("steps() counts the steps since the last reset", "[optimizers][state]"
 
 TEMPLATE_TEST_CASE("After reset the next step equals a first step", "[optimizers][state]", float, double) {
     using T = TestType;
-    std::vector<std::unique_ptr<neuro::Optimizer<T>>> optimizers;
-    optimizers.push_back(std::make_unique<neuro::SGD<T>>(T(0.1), T(0.9)));
-    optimizers.push_back(std::make_unique<neuro::SGD<T>>(T(0.1), T(0.9), true));
-    optimizers.push_back(std::make_unique<neuro::Adam<T>>(T(0.1), T(0.8), T(0.95), T(0.01)));
-    optimizers.push_back(std::make_unique<neuro::AdamW<T>>(T(0.1), T(0.5), T(0.8), T(0.95), T(0.01)));
-    optimizers.push_back(std::make_unique<neuro::RMSprop<T>>(T(0.05), T(0.9), T(0.01)));
-    optimizers.push_back(std::make_unique<neuro::RMSprop<T>>(T(0.05), T(0.9), T(0.01), T(0.5)));
-    optimizers.push_back(std::make_unique<neuro::Adagrad<T>>(T(0.25)));
-
-    for (auto& optimizer : optimizers) {
+    for (auto& optimizer : every_optimizer<T>()) {
         INFO(optimizer->type_name());
         const auto fresh = optimizer->clone();  // before any step: a never-used copy
         fresh->reset(4);
@@ -822,6 +829,59 @@ TEMPLATE_TEST_CASE("After reset the next step equals a first step", "[optimizers
     Values expected = kStart;
     reference.step(expected, kGradient2);
     check_close(p, expected);
+}
+
+TEMPLATE_TEST_CASE("A step over many chunks updates each parameter as a step over it alone would",
+                   "[optimizers][state]", float, double) {
+    // step() updates in chunks of 2^14 parameters. A vector of 2.5 chunks repeating a pattern of
+    // 7 values (2^14 is not a multiple of 7) must end where the 7 values alone end: state
+    // read from the wrong offset in a later chunk would belong to another pattern position.
+    using T = TestType;
+    const Values start{0.5, -1.25, 2.0, 0.75, -0.3, 1.1, 0.05};
+    const std::vector<Values> gradients{{0.25, -0.5, 1.5, -2.0, 0.6, -0.1, 0.9},
+                                        {-0.75, 0.125, 1.0, 0.5, -1.2, 0.3, 0.2},
+                                        {0.4, 0.9, -0.6, 0.1, 0.05, -0.8, 1.3}};
+    const Index pattern = 7;
+    const Index size = 5 * (Index(1) << 13) + 3;
+    const auto tiled = [&](const Values& values) {
+        neuro::Vector<T> v(size);
+        for (Index i = 0; i < size; ++i) v(i) = static_cast<T>(values[static_cast<std::size_t>(i % pattern)]);
+        return v;
+    };
+    for (auto& optimizer : every_optimizer<T>()) {
+        INFO(optimizer->type_name());
+        const auto alone = optimizer->clone();
+        alone->reset(pattern);
+        neuro::Vector<T> expected = to_vector<T>(start);
+        optimizer->reset(size);
+        neuro::Vector<T> p = tiled(start);
+        for (const Values& gradient : gradients) {
+            step(*alone, expected, gradient);
+            neuro::Vector<T> g = tiled(gradient);
+            CHECK(optimizer->step(view(p), view(g)));
+        }
+        T largest_error = 0;  // relative to the value, or absolute below 1
+        for (Index i = 0; i < size; ++i) {
+            const T want = expected(i % pattern);
+            largest_error = std::max(largest_error, std::abs(p(i) - want) / std::max(T(1), std::abs(want)));
+        }
+        // The same arithmetic, in SIMD packets or one scalar at a time (fused or not).
+        CHECK(largest_error <= 16 * std::numeric_limits<T>::epsilon());
+    }
+}
+
+TEMPLATE_TEST_CASE("step reports whether every updated parameter is finite, in any chunk",
+                   "[optimizers][state]", float, double) {
+    using T = TestType;
+    const Index size = 3 * (Index(1) << 14);
+    neuro::SGD<T> sgd(T(10));
+    sgd.reset(size);
+    neuro::Vector<T> p = neuro::Vector<T>::Ones(size);
+    neuro::Vector<T> g = neuro::Vector<T>::Ones(size);
+    CHECK(sgd.step(view(p), view(g)));
+    g(size / 2) = -std::numeric_limits<T>::max();  // 10 times that overflows, in the second chunk
+    CHECK_FALSE(sgd.step(view(p), view(g)));
+    CHECK(std::isinf(p(size / 2)));
 }
 
 TEST_CASE("reset to another size resizes the state", "[optimizers][state]") {

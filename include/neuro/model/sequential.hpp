@@ -523,10 +523,9 @@ private:
                 stop_requested_ = true;
                 return std::nullopt;
             }
-            optimizer_->step(parameters(), gradients());
             // Finite loss and gradient, yet the update overflowed (a learning rate far too high):
             // the old weights are gone, so say so rather than train on or return infinities.
-            if (!detail::all_finite(parameters_))
+            if (!optimizer_->step(parameters(), gradients()))
                 fail("fit: the update at epoch {}, batch {} overflowed the weights to non-finite values although "
                      "the loss and gradient were finite; the learning rate ({}) is far too high",
                      epoch + 1, batch_index + 1, optimizer_->learning_rate());

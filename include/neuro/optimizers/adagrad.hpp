@@ -23,9 +23,10 @@ public:
 protected:
     void reset_state(Index count) override { squared_sum_ = Vector<T>::Zero(count); }
 
-    void update(VectorView<T> values, ConstVectorView<T> gradients) override {
-        squared_sum_ += gradients.cwiseAbs2();
-        values.array() -= this->lr() * gradients.array() / (squared_sum_.array().sqrt() + T(1e-10));
+    void update(Index first, VectorView<T> values, ConstVectorView<T> gradients) override {
+        VectorView<T> squared_sum = this->part(squared_sum_, first, values.size());
+        squared_sum += gradients.cwiseAbs2();
+        values.array() -= this->lr() * gradients.array() / (squared_sum.array().sqrt() + T(1e-10));
     }
 
 private:

@@ -48,7 +48,7 @@ protected:
 
     // One pass over the four arrays, a SIMD packet at a time (three Eigen expressions took
     // three passes and two divisions per parameter; Adam was a sixth of W1's step).
-    void update(VectorView<T> values, ConstVectorView<T> gradients) override {
+    void update(Index first, VectorView<T> values, ConstVectorView<T> gradients) override {
         const double t = static_cast<double>(this->steps());
         const T step_size = T(this->learning_rate() / (1 - std::pow(double(beta1_), t)));
         const T inverse_correction = T(1 / std::sqrt(1 - std::pow(double(beta2_), t)));
@@ -60,8 +60,8 @@ protected:
             const auto denominator = padd(pmul(psqrt(v), broadcast(g, inverse_correction)), broadcast(g, eps_));
             p = psub(p, pdiv(pmul(broadcast(g, step_size), m), denominator));
         };
-        detail::for_each_packet(adam_step, gradients.data(), first_moment_.data(), second_moment_.data(),
-                                values.data(), values.size());
+        detail::for_each_packet(adam_step, gradients.data(), first_moment_.data() + first,
+                                second_moment_.data() + first, values.data(), values.size());
     }
 
 private:
@@ -95,9 +95,9 @@ public:
     }
 
 protected:
-    void update(VectorView<T> values, ConstVectorView<T> gradients) override {
+    void update(Index first, VectorView<T> values, ConstVectorView<T> gradients) override {
         values *= T(1) - this->lr() * weight_decay_;
-        Adam<T>::update(values, gradients);
+        Adam<T>::update(first, values, gradients);
     }
 
 private:

@@ -3,7 +3,9 @@
 
 #include "neuro/core/error.hpp"
 #include "neuro/core/types.hpp"
+#include "neuro/core/vectorized.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <map>
@@ -69,8 +71,9 @@ public:
         steps_ = steps;
     }
 
-    /// Clips gradients (in place) when clipping is on, then updates values in place.
-    void step(VectorView<T> values, VectorView<T> gradients) {
+    /// Clips gradients (in place) when clipping is on, then updates values in place. Returns
+    /// whether every updated value is finite.
+    bool step(VectorView<T> values, VectorView<T> gradients) {
         if (values.size() != state_size_ || gradients.size() != state_size_)
             fail("{}: step over {} parameters but the optimizer was reset for {}; compile the model again",
                  type_name(), values.size(), state_size_);
@@ -80,7 +83,16 @@ public:
             if (scale < 1) gradients *= T(scale);
         }
         ++steps_;
-        update(values, ConstVectorView<T>(gradients.data(), gradients.size()));
+        // Chunk by chunk, each checked while it is still in cache: a separate pass over the
+        // weights of a large model (25 MB in W3) would read them all again.
+        bool finite = true;
+        for (Index first = 0; first < values.size(); first += update_chunk) {
+            const Index count = std::min(update_chunk, values.size() - first);
+            const VectorView<T> chunk(values.data() + first, count);
+            update(first, chunk, ConstVectorView<T>(gradients.data() + first, count));
+            finite = finite && detail::all_finite(chunk);
+        }
+        return finite;
     }
 
 protected:
@@ -93,7 +105,9 @@ protected:
     Optimizer& operator=(const Optimizer&) = default;
 
     virtual void reset_state(Index count) = 0;
-    virtual void update(VectorView<T> values, ConstVectorView<T> gradients) = 0;
+    /// Updates the parameters [first, first + values.size()) of the step: per-parameter
+    /// state is read and written from index `first` (see part()).
+    virtual void update(Index first, VectorView<T> values, ConstVectorView<T> gradients) = 0;
 
     T lr() const { return static_cast<T>(learning_rate_); }
 
@@ -103,12 +117,20 @@ protected:
     }
 
     static VectorView<T> view(Vector<T>& vector) { return VectorView<T>(vector.data(), vector.size()); }
+    /// The elements [first, first + count) of per-parameter state.
+    static VectorView<T> part(Vector<T>& state, Index first, Index count) {
+        return VectorView<T>(state.data() + first, count);
+    }
 
     static void require(bool condition, const char* optimizer, const char* what, double value) {
         if (!condition) fail("{}: {}, got {}", optimizer, what, value);
     }
 
 private:
+    // Parameters per update() call: 64 KiB of floats, so that a chunk is still in cache when
+    // it is checked.
+    static constexpr Index update_chunk = Index(1) << 14;
+
     double learning_rate_ = 0;
     double clip_norm_ = 0;
     Index state_size_ = 0;

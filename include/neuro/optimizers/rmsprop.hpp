@@ -42,12 +42,14 @@ protected:
         velocity_ = Vector<T>::Zero(momentum_ > 0 ? count : 0);
     }
 
-    void update(VectorView<T> values, ConstVectorView<T> gradients) override {
-        square_average_ = alpha_ * square_average_ + (T(1) - alpha_) * gradients.cwiseAbs2();
-        const auto scaled = gradients.array() / (square_average_.array().sqrt() + eps_);
+    void update(Index first, VectorView<T> values, ConstVectorView<T> gradients) override {
+        VectorView<T> square_average = this->part(square_average_, first, values.size());
+        square_average = alpha_ * square_average + (T(1) - alpha_) * gradients.cwiseAbs2();
+        const auto scaled = gradients.array() / (square_average.array().sqrt() + eps_);
         if (momentum_ > 0) {
-            velocity_ = momentum_ * velocity_.array() + scaled;
-            values -= this->lr() * velocity_;
+            VectorView<T> velocity = this->part(velocity_, first, values.size());
+            velocity = momentum_ * velocity.array() + scaled;
+            values -= this->lr() * velocity;
         } else {
             values.array() -= this->lr() * scaled;
         }

@@ -32,17 +32,18 @@ public:
 protected:
     void reset_state(Index count) override { velocity_ = Vector<T>::Zero(momentum_ > 0 ? count : 0); }
 
-    void update(VectorView<T> values, ConstVectorView<T> gradients) override {
+    void update(Index first, VectorView<T> values, ConstVectorView<T> gradients) override {
         if (momentum_ == T(0)) {
             values -= this->lr() * gradients;
             return;
         }
         // A zero buffer makes the first b = g, as PyTorch's first-step initialization does.
-        velocity_ = momentum_ * velocity_ + gradients;
+        VectorView<T> velocity = this->part(velocity_, first, values.size());
+        velocity = momentum_ * velocity + gradients;
         if (nesterov_)
-            values -= this->lr() * (gradients + momentum_ * velocity_);
+            values -= this->lr() * (gradients + momentum_ * velocity);
         else
-            values -= this->lr() * velocity_;
+            values -= this->lr() * velocity;
     }
 
 private:
