@@ -96,7 +96,7 @@ void small_product(ConstMatrixView<T> a, ConstMatrixView<T> b, MatrixView<T> res
         return TransposeB ? right[j + k * ldb] : right[k + j * ldb];
     };
     small_product_from<Packet, Add>(0, result.rows(), result.cols(), a.cols(), a.data(), a.rows(), right_at,
-                               result.data(), result.rows());
+                                    result.data(), result.rows());
 }
 
 }  // namespace neuro::detail
