@@ -59,8 +59,8 @@ void check_small_product(Index m, Index n, Index k) {
     const M initial = M::Random(m, n);
     M result = Add ? initial : M::Constant(m, n, T(7));
     neuro::detail::small_product<TransposeB, Add>(neuro::ConstMatrixView<T>(a.data(), m, k),
-                                             neuro::ConstMatrixView<T>(b.data(), b.rows(), b.cols()),
-                                             neuro::MatrixView<T>(result.data(), m, n));
+                                                  neuro::ConstMatrixView<T>(b.data(), b.rows(), b.cols()),
+                                                  neuro::MatrixView<T>(result.data(), m, n));
     long double largest_error = 0;
     for (Index i = 0; i < m; ++i)
         for (Index j = 0; j < n; ++j) {
