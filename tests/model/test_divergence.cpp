@@ -1,6 +1,7 @@
 // Divergence in fit: a loss that stops being finite is a neuro::Error naming the epoch and the
 // batch (1-based, as printed), the model keeps the weights of the last finite step, and with
-// TerminateOnNaN fit returns the History of the completed epochs instead.
+// TerminateOnNaN fit returns the History of the completed epochs instead. train_on_batch
+// refuses such a step in the same way.
 
 #include "../support/models.hpp"
 
@@ -201,4 +202,31 @@ TEMPLATE_TEST_CASE("a step that overflows the weights stops fit with an error na
     auto model = linear<T>(rate);
     CHECK_THROWS_WITH(model.fit(x, y, ordered_options(1, 8)),
                       Contains("epoch 1, batch 1") && Contains("overflowed") && Contains("learning rate"));
+}
+
+TEMPLATE_TEST_CASE("train_on_batch refuses a step whose loss is not finite and keeps the weights",
+                   "[train_on_batch][divergence]", float, double) {
+    using T = TestType;
+    const neuro::Matrix<T> x = neuro::Matrix<T>::Ones(4, 1);
+    auto model = linear<T>(0.01);
+    const neuro::Vector<T> before = parameters_of(model);
+
+    const neuro::Matrix<T> y = neuro::Matrix<T>::Constant(4, 1, huge_target<T>());
+    CHECK_THROWS_WITH(model.train_on_batch(x, y), Contains("train_on_batch: the loss became inf") &&
+                                                      Contains("diverged") && Contains("weights are unchanged"));
+    CHECK(parameters_of(model) == before);
+    CHECK(model.optimizer().steps() == 0);
+    // The refused step leaves the model able to train.
+    CHECK(std::isfinite(model.train_on_batch(x, x)));
+    CHECK(model.optimizer().steps() == 1);
+}
+
+TEMPLATE_TEST_CASE("train_on_batch reports an update that overflows the weights", "[train_on_batch][divergence]",
+                   float, double) {
+    using T = TestType;
+    const double rate = sizeof(T) == sizeof(float) ? 1e36 : 1e300;
+    const T target = sizeof(T) == sizeof(float) ? T(1e5) : T(1e10);  // as in the fit test above
+    auto model = linear<T>(rate);
+    CHECK_THROWS_WITH(model.train_on_batch(neuro::Matrix<T>::Ones(8, 1), neuro::Matrix<T>::Constant(8, 1, target)),
+                      Contains("train_on_batch: the update overflowed") && Contains("learning rate"));
 }

@@ -235,10 +235,15 @@ public:
     Communicator* communicator() const { return communicator_; }
 
     /// One optimizer step on the batch (x, y), all rows; returns the batch's loss.
+    /// Throws neuro::Error, as fit does, when the loss or a gradient is not finite (the
+    /// weights are left as they were) and when the update overflows the weights.
     template <MatrixOf<T> X, MatrixOf<T> Y>
     double train_on_batch(const X& x, const Y& y) {
         const double loss = gradients_on_batch(x, y, "train_on_batch");
-        optimizer_->step(parameters(), gradients());
+        if (!std::isfinite(loss) || !detail::all_finite(gradients_))
+            fail("train_on_batch: {}: training diverged. The weights are unchanged; {}", divergence(loss),
+                 divergence_remedies);
+        if (!optimizer_->step(parameters(), gradients())) fail("train_on_batch: {}", update_overflow());
         return loss;
     }
 
@@ -515,26 +520,36 @@ private:
             if (!std::isfinite(loss) || !detail::all_finite(gradients_)) {
                 if (std::ranges::none_of(callbacks, [](auto* c) { return c->stops_on_non_finite_loss(); }))
                     fail("fit: {} at epoch {}, batch {}: training diverged. The model keeps the weights of the "
-                         "last finite step; try a lower learning rate, gradient clipping (optimizer().set_clip_norm) "
-                         "or scaled inputs",
-                         std::isfinite(loss) ? std::string("a gradient became non-finite")
-                                             : fmt::format("the loss became {}", loss),
-                         epoch + 1, batch_index + 1);
+                         "last finite step; {}",
+                         divergence(loss), epoch + 1, batch_index + 1, divergence_remedies);
                 stop_requested_ = true;
                 return std::nullopt;
             }
-            // Finite loss and gradient, yet the update overflowed (a learning rate far too high):
-            // the old weights are gone, so say so rather than train on or return infinities.
             if (!optimizer_->step(parameters(), gradients()))
-                fail("fit: the update at epoch {}, batch {} overflowed the weights to non-finite values although "
-                     "the loss and gradient were finite; the learning rate ({}) is far too high",
-                     epoch + 1, batch_index + 1, optimizer_->learning_rate());
+                fail("fit: at epoch {}, batch {}: {}", epoch + 1, batch_index + 1, update_overflow());
             loss_sum += loss * static_cast<double>(global_batch);
             samples += global_batch;
             batch_logs.find("loss")->second = loss_sum / static_cast<double>(samples);
             for (auto* callback : callbacks) callback->on_batch_end(*this, epoch, batch_index, batch_logs);
         }
         return loss_sum / static_cast<double>(samples);
+    }
+
+    static constexpr const char* divergence_remedies =
+        "try a lower learning rate, gradient clipping (optimizer().set_clip_norm) or scaled inputs";
+
+    /// What stopped being finite in a training step whose loss was `loss`.
+    static std::string divergence(double loss) {
+        if (std::isfinite(loss)) return "a gradient became non-finite";
+        return fmt::format("the loss became {}", loss);
+    }
+
+    /// Finite loss and gradient, yet the update overflowed (a learning rate far too high): the
+    /// old weights are gone, so say so rather than train on or return infinities.
+    std::string update_overflow() const {
+        return fmt::format("the update overflowed the weights to non-finite values although the loss and gradient "
+                           "were finite; the learning rate ({}) is far too high",
+                           optimizer_->learning_rate());
     }
 
     /// Forward and backward for the batch already gathered in the training workspace;
