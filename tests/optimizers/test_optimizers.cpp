@@ -23,6 +23,7 @@
 #include <memory>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -791,6 +792,45 @@ TEST_CASE("steps() counts the steps since the last reset", "[optimizers][state]"
     CHECK(rmsprop.steps() == 0);
     step(rmsprop, p, kGradient1);
     CHECK(rmsprop.steps() == 1);
+}
+
+TEMPLATE_TEST_CASE("state() names the per-parameter state, read-only through a const optimizer",
+                   "[optimizers][state]", float, double) {
+    using T = TestType;
+    using ConstState = std::vector<std::pair<std::string, neuro::ConstVectorView<T>>>;
+    static_assert(std::is_same_v<decltype(std::declval<const neuro::Optimizer<T>&>().state()), ConstState>);
+    const std::vector<std::vector<std::string>> names = {{"velocity"},
+                                                         {"velocity"},
+                                                         {"velocity"},
+                                                         {"first_moment", "second_moment"},
+                                                         {"first_moment", "second_moment"},
+                                                         {"square_average", "velocity"},
+                                                         {"square_average", "velocity"},
+                                                         {"squared_sum"}};
+    const auto optimizers = every_optimizer<T>();
+    REQUIRE(optimizers.size() == names.size());
+    for (std::size_t i = 0; i < optimizers.size(); ++i) {
+        neuro::Optimizer<T>& optimizer = *optimizers[i];
+        INFO(optimizer.type_name() << " " << i);
+        optimizer.reset(4);
+        neuro::Vector<T> p = to_vector<T>(kStart);
+        step(optimizer, p, kGradient1);
+        const ConstState read = std::as_const(optimizer).state();
+        auto written = optimizer.state();
+        REQUIRE(read.size() == names[i].size());
+        REQUIRE(written.size() == read.size());
+        for (std::size_t k = 0; k < read.size(); ++k) {
+            CHECK(read[k].first == names[i][k]);
+            CHECK(written[k].first == names[i][k]);
+            // Plain SGD and RMSprop without momentum keep no velocity: an empty vector.
+            CHECK((read[k].second.size() == 0 || read[k].second.size() == 4));
+            CHECK(read[k].second.data() == written[k].second.data());
+            if (read[k].second.size() == 0) continue;
+            CHECK(read[k].second.cwiseAbs().maxCoeff() > 0);  // the step wrote it
+            written[k].second.setConstant(T(0.25));  // the mutable view writes the state itself
+            CHECK(read[k].second == neuro::Vector<T>::Constant(4, T(0.25)));
+        }
+    }
 }
 
 TEMPLATE_TEST_CASE("After reset the next step equals a first step", "[optimizers][state]", float, double) {

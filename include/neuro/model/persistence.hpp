@@ -145,13 +145,6 @@ decltype(auto) in_context(const std::string& context, Step&& step) {
     }
 }
 
-/// Sequential hands out its optimizer, and Optimizer its state views, only to non-const
-/// callers (they also change the learning rate and restore state); saving only reads them.
-template <Scalar T>
-Optimizer<T>& optimizer_of(const Sequential<T>& model) {
-    return const_cast<Sequential<T>&>(model).optimizer();
-}
-
 // ---- saving ----
 
 template <class Settings>
@@ -172,7 +165,7 @@ io::SafetensorsMetadata model_metadata(const Sequential<T>& model) {
                                      {"model_seed", fmt::format("{}", model.seed())},
                                      {"architecture", architecture.dump()}};
     if (model.is_compiled()) {
-        const Optimizer<T>& optimizer = optimizer_of(model);
+        const Optimizer<T>& optimizer = model.optimizer();
         metadata.emplace("optimizer", description(optimizer.type_name(), optimizer.settings()));
         metadata.emplace("loss", description(model.loss().type_name(), model.loss().settings()));
     }
@@ -198,7 +191,7 @@ void add_parameters(io::SafetensorsWriter& writer, const Sequential<T>& model, c
 template <Scalar T>
 void add_optimizer_state(io::SafetensorsWriter& writer, const Sequential<T>& model, const std::string& context) {
     if (!model.is_compiled()) fail("{}: include_optimizer needs a compiled model; this one is not compiled", context);
-    Optimizer<T>& optimizer = optimizer_of(model);
+    const Optimizer<T>& optimizer = model.optimizer();
     for (const auto& [name, values] : optimizer.state())
         if (values.size() > 0) writer.add("optimizer." + name, values);
     writer.set_metadata("optimizer_steps", fmt::format("{}", optimizer.steps()));

@@ -16,11 +16,12 @@ public:
     std::unique_ptr<Optimizer<T>> clone() const override { return std::make_unique<Adagrad>(*this); }
 
     std::map<std::string, double> settings() const override { return this->common_settings(); }
-    std::vector<std::pair<std::string, VectorView<T>>> state() override {
+
+protected:
+    std::vector<std::pair<std::string, ConstVectorView<T>>> state_views() const override {
         return {{"squared_sum", this->view(squared_sum_)}};
     }
 
-protected:
     void reset_state(Index count) override { squared_sum_ = Vector<T>::Zero(count); }
 
     void update(Index first, VectorView<T> values, ConstVectorView<T> gradients) override {

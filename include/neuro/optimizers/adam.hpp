@@ -28,11 +28,12 @@ public:
         values.insert({{"beta1", beta1_}, {"beta2", beta2_}, {"eps", eps_}});
         return values;
     }
-    std::vector<std::pair<std::string, VectorView<T>>> state() override {
+
+protected:
+    std::vector<std::pair<std::string, ConstVectorView<T>>> state_views() const override {
         return {{"first_moment", this->view(first_moment_)}, {"second_moment", this->view(second_moment_)}};
     }
 
-protected:
     // For AdamW, so that its errors carry its own name.
     Adam(const char* name, T lr, T beta1, T beta2, T eps)
         : Optimizer<T>(name, lr), beta1_(beta1), beta2_(beta2), eps_(eps) {

@@ -63,7 +63,14 @@ public:
 
     /// Named views of the per-parameter state (moments, accumulators), each of state_size()
     /// or 0 elements, to save and, written back after reset, to resume training exactly.
-    virtual std::vector<std::pair<std::string, VectorView<T>>> state() { return {}; }
+    std::vector<std::pair<std::string, ConstVectorView<T>>> state() const { return state_views(); }
+    std::vector<std::pair<std::string, VectorView<T>>> state() {
+        std::vector<std::pair<std::string, VectorView<T>>> views;
+        // This optimizer is not const here, so neither is the state the views show.
+        for (const auto& [name, view] : state_views())
+            views.emplace_back(name, VectorView<T>(const_cast<T*>(view.data()), view.size()));
+        return views;
+    }
 
     /// Sets the step count (it drives Adam's bias correction) when resuming from a checkpoint.
     void set_steps(std::int64_t steps) {
@@ -104,6 +111,8 @@ protected:
     Optimizer(const Optimizer&) = default;
     Optimizer& operator=(const Optimizer&) = default;
 
+    /// The views state() returns; none for a rule without per-parameter state.
+    virtual std::vector<std::pair<std::string, ConstVectorView<T>>> state_views() const { return {}; }
     virtual void reset_state(Index count) = 0;
     /// Updates the parameters [first, first + values.size()) of the step: per-parameter
     /// state is read and written from index `first` (see part()).
@@ -116,7 +125,9 @@ protected:
         return {{"lr", learning_rate_}, {"clip_norm", clip_norm_}};
     }
 
-    static VectorView<T> view(Vector<T>& vector) { return VectorView<T>(vector.data(), vector.size()); }
+    static ConstVectorView<T> view(const Vector<T>& vector) {
+        return ConstVectorView<T>(vector.data(), vector.size());
+    }
     /// The elements [first, first + count) of per-parameter state.
     static VectorView<T> part(Vector<T>& state, Index first, Index count) {
         return VectorView<T>(state.data() + first, count);

@@ -32,11 +32,12 @@ public:
         values.insert({{"alpha", alpha_}, {"eps", eps_}, {"momentum", momentum_}});
         return values;
     }
-    std::vector<std::pair<std::string, VectorView<T>>> state() override {
+
+protected:
+    std::vector<std::pair<std::string, ConstVectorView<T>>> state_views() const override {
         return {{"square_average", this->view(square_average_)}, {"velocity", this->view(velocity_)}};
     }
 
-protected:
     void reset_state(Index count) override {
         square_average_ = Vector<T>::Zero(count);
         velocity_ = Vector<T>::Zero(momentum_ > 0 ? count : 0);

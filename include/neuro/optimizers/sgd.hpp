@@ -27,9 +27,12 @@ public:
         values.insert({{"momentum", momentum_}, {"nesterov", nesterov_ ? 1.0 : 0.0}});
         return values;
     }
-    std::vector<std::pair<std::string, VectorView<T>>> state() override { return {{"velocity", this->view(velocity_)}}; }
 
 protected:
+    std::vector<std::pair<std::string, ConstVectorView<T>>> state_views() const override {
+        return {{"velocity", this->view(velocity_)}};
+    }
+
     void reset_state(Index count) override { velocity_ = Vector<T>::Zero(momentum_ > 0 ? count : 0); }
 
     void update(Index first, VectorView<T> values, ConstVectorView<T> gradients) override {
