@@ -104,14 +104,18 @@ TEST_CASE("multiply equals Eigen's product with and without transposes, small an
 }
 
 TEST_CASE("multiply gives Eigen's product when large products take two threads", "[product][threads]") {
-    // With OpenMP (test_product_openmp) these split their columns over the threads, unevenly
-    // where the count is odd; without it they run on one.
+    // With OpenMP (test_product_openmp) these split their rows (700 x 3) or columns (3 x 701)
+    // over the threads, unevenly where the count is odd; without it they run on one.
     neuro::set_num_threads(2);
     STATIC_REQUIRE(3.0 * 700 * 600 > neuro::detail::serial_product_work);
     check_product<false, false>(700, 3, 600);
     check_product<true, false>(700, 3, 600);
     check_product<false, true>(700, 3, 600);
     check_product<true, true>(700, 3, 600);
+    check_product<false, false>(3, 701, 600);
+    check_product<true, false>(3, 701, 600);
+    check_product<false, true>(3, 701, 600);
+    check_product<true, true>(3, 701, 600);
     check_sizes<false, false>();
     check_sizes<true, false>();
     check_sizes<false, true>();

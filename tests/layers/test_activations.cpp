@@ -5,6 +5,8 @@
 // reference, so 1e-12 relative; float results 1e-5 relative, which covers float rounding
 // (6e-8 per operation) amplified by GELU's cancellation in 1 + erf(x) at x = -3 (x 370).
 
+#include "../support/activations.hpp"
+
 #include <neuro/core/error.hpp>
 #include <neuro/core/random.hpp>
 #include <neuro/core/types.hpp>
@@ -193,14 +195,7 @@ TEMPLATE_TEST_CASE("Softmax turns each column into probabilities", "[activations
 
 TEMPLATE_TEST_CASE("Activations keep their input width and have no parameters", "[activations]", float, double) {
     using T = TestType;
-    std::vector<std::unique_ptr<neuro::Layer<T>>> layers;
-    layers.push_back(std::make_unique<neuro::ReLU<T>>());
-    layers.push_back(std::make_unique<neuro::LeakyReLU<T>>());
-    layers.push_back(std::make_unique<neuro::ELU<T>>());
-    layers.push_back(std::make_unique<neuro::GELU<T>>());
-    layers.push_back(std::make_unique<neuro::Sigmoid<T>>());
-    layers.push_back(std::make_unique<neuro::Tanh<T>>());
-    layers.push_back(std::make_unique<neuro::Softmax<T>>());
+    const auto layers = neuro::testing::every_activation<T>();
     const std::vector<std::string> names{"ReLU", "LeakyReLU", "ELU", "GELU", "Sigmoid", "Tanh", "Softmax"};
 
     const Matrix<T> input = normal_matrix(7, 4, 5).cast<T>();

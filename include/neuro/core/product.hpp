@@ -8,6 +8,7 @@
 // reused, and above serial_product_work split by columns over the OpenMP threads.
 // With NEURO_USE_OPENBLAS, the large products are OpenBLAS's (through Eigen).
 
+#include "neuro/core/parallel.hpp"
 #include "neuro/core/small_product.hpp"
 #include "neuro/core/types.hpp"
 
@@ -15,7 +16,6 @@
 
 #include <array>
 #include <cstddef>
-#include <exception>
 #include <vector>
 
 #ifdef _OPENMP
@@ -55,19 +55,24 @@ private:
 };
 
 /// result = op(a) * op(b), or result += op(a) * op(b) when Add, on Eigen's packed kernel, on
-/// the calling thread; the operands as pointers and leading dimensions, so that a thread can
-/// take a slice of columns.
+/// the calling thread; the operands and the result as pointers and leading dimensions, so
+/// that a thread can take a block of rows or columns.
 template <bool TransposeA, bool TransposeB, bool Add, Scalar T>
 void packed_product(Index rows, Index columns, Index depth, const T* a, Index lda, const T* b, Index ldb,
-                    T* result) {
-    if constexpr (!Add) MatrixView<T>(result, rows, columns).setZero();  // the kernel adds to the result
+                    T* result, Index ldr) {
+    if constexpr (!Add) {  // the kernel adds to the result; one memset where the columns are adjacent
+        if (ldr == rows)
+            MatrixView<T>(result, rows, columns).setZero();
+        else
+            Eigen::Map<Matrix<T>, 0, Eigen::OuterStride<>>(result, rows, columns, Eigen::OuterStride<>(ldr)).setZero();
+    }
     if (rows == 0 || columns == 0 || depth == 0) return;
     // A transposed column-major operand is the same memory read row-major, stride unchanged.
     using Kernel = Eigen::internal::general_matrix_matrix_product<
         Index, T, TransposeA ? Eigen::RowMajor : Eigen::ColMajor, false, T,
         TransposeB ? Eigen::RowMajor : Eigen::ColMajor, false, Eigen::ColMajor, 1>;
     ReusedBlocking<T> blocking(rows, columns, depth);
-    Kernel::run(rows, columns, depth, a, lda, b, ldb, result, 1, rows, T(1), blocking, nullptr);
+    Kernel::run(rows, columns, depth, a, lda, b, ldb, result, 1, ldr, T(1), blocking, nullptr);
 }
 
 /// The threads a product of `work` multiply-adds may use: 1 below serial_product_work,
@@ -80,38 +85,30 @@ inline int product_threads(double work) {
     return 1;
 }
 
-/// result (+)= op(a) * op(b), its columns split evenly over `threads` OpenMP threads. Each
-/// thread packs and multiplies its own slice, so that none waits on another until all are
-/// done. Eigen's own threaded product shares packed blocks between threads that spin while
-/// they wait: on a machine busy with other work, W2 ran 6 times slower at 2 threads than at 1.
+/// result (+)= op(a) * op(b), its rows or columns split evenly over `threads` OpenMP threads.
+/// Each thread packs and multiplies its own block, so that none waits on another until all
+/// are done. Eigen's own threaded product shares packed blocks between threads that spin
+/// while they wait: on a machine busy with other work, W2 ran 6 times slower at 2 threads
+/// than at 1. Every thread packs all of the operand its block shares, op(a) for a block of
+/// columns and op(b) for one of rows, so the split is the one that shares the smaller.
 template <bool TransposeA, bool TransposeB, bool Add, Scalar T>
-void threaded_product(ConstMatrixView<T> a, ConstMatrixView<T> b, MatrixView<T> result, Index depth,
-                      [[maybe_unused]] int threads) {
-    const Index columns = result.cols();
-    const auto slice = [&](Index first, Index count) {
-        // Columns [first, first + count) of op(b): rows of b when it is transposed.
-        const T* b_slice = b.data() + (TransposeB ? first : first * b.rows());
-        packed_product<TransposeA, TransposeB, Add>(result.rows(), count, depth, a.data(), a.rows(), b_slice,
-                                                    b.rows(), result.data() + first * result.rows());
-    };
-#ifdef _OPENMP
-    // An exception must not leave a parallel region (that terminates): a thread's failure to
-    // grow its packing buffers is rethrown once all are done.
-    std::exception_ptr failure;
-#pragma omp parallel for num_threads(threads) schedule(static)
-    for (int part = 0; part < threads; ++part) {
-        const Index first = columns * part / threads;
-        try {
-            slice(first, columns * (part + 1) / threads - first);
-        } catch (...) {
-#pragma omp critical(neuro_product_failure)
-            failure = std::current_exception();
-        }
+void threaded_product(ConstMatrixView<T> a, ConstMatrixView<T> b, MatrixView<T> result, Index depth, int threads) {
+    const Index rows = result.rows(), ldr = result.rows();
+    if (rows > result.cols()) {
+        for_slices(rows, threads, [&](Index first, Index count) {
+            // Rows [first, first + count) of op(a): columns of a when it is transposed.
+            const T* a_block = a.data() + (TransposeA ? first * a.rows() : first);
+            packed_product<TransposeA, TransposeB, Add>(count, result.cols(), depth, a_block, a.rows(), b.data(),
+                                                        b.rows(), result.data() + first, ldr);
+        });
+    } else {
+        for_slices(result.cols(), threads, [&](Index first, Index count) {
+            // Columns [first, first + count) of op(b): rows of b when it is transposed.
+            const T* b_block = b.data() + (TransposeB ? first : first * b.rows());
+            packed_product<TransposeA, TransposeB, Add>(rows, count, depth, a.data(), a.rows(), b_block, b.rows(),
+                                                        result.data() + first * ldr, ldr);
+        });
     }
-    if (failure) std::rethrow_exception(failure);
-#else
-    slice(0, columns);
-#endif
 }
 
 /// result = op(a) * op(b), or result += op(a) * op(b) when Add; op transposes where asked;
@@ -131,8 +128,17 @@ void product(ConstMatrixView<T> a, ConstMatrixView<T> b, MatrixView<T> result) {
     if (on_blas || result.rows() == 1 || result.cols() == 1) {
         const auto op_a = [&] { if constexpr (TransposeA) return a.transpose(); else return a; };
         const auto op_b = [&] { if constexpr (TransposeB) return b.transpose(); else return b; };
-        if constexpr (Add) result.noalias() += op_a() * op_b();
-        else result.noalias() = op_a() * op_b();
+        if constexpr (Add) {
+            result.noalias() += op_a() * op_b();
+        } else if (on_blas) {
+            // Eigen would zero the result on this thread before OpenBLAS adds to it.
+            for_slices(result.cols(), pass_threads(double(result.size())), [&](Index first, Index count) {
+                columns(result, first, count).setZero();
+            });
+            result.noalias() += op_a() * op_b();
+        } else {
+            result.noalias() = op_a() * op_b();
+        }
         return;
     }
     if (const int threads = product_threads(work); threads > 1) {
@@ -146,7 +152,7 @@ void product(ConstMatrixView<T> a, ConstMatrixView<T> b, MatrixView<T> result) {
         }
     }
     packed_product<TransposeA, TransposeB, Add>(result.rows(), result.cols(), depth, a.data(), a.rows(), b.data(),
-                                                b.rows(), result.data());
+                                                b.rows(), result.data(), result.rows());
 }
 
 /// result = op(a) * op(b), op transposing where asked; result must not overlap a or b.

@@ -5,6 +5,7 @@
 // forward pass's input or output gives the cheaper derivative.
 
 #include "neuro/core/error.hpp"
+#include "neuro/core/parallel.hpp"
 #include "neuro/core/vectorized.hpp"
 #include "neuro/layers/layer.hpp"
 
@@ -18,12 +19,37 @@
 
 namespace neuro {
 
-/// Common plumbing: name and clone for an activation class A.
+/// Common plumbing for an activation class A: clone, and a large batch split over threads.
+/// A works per sample: its forward_samples and backward_samples take any contiguous range
+/// of samples (columns), so that each thread can take columns of its own.
 template <Scalar T, class A>
 class Activation : public Layer<T> {
 public:
-    std::unique_ptr<Layer<T>> clone() const override {
-        return std::make_unique<A>(static_cast<const A&>(*this));
+    std::unique_ptr<Layer<T>> clone() const override { return std::make_unique<A>(self()); }
+
+    void forward(ConstMatrixView<T> input, MatrixView<T> output) const final {
+        for_samples(output, [&](Index first, Index count) {
+            self().forward_samples(detail::columns(input, first, count), detail::columns(output, first, count));
+        });
+    }
+
+    void backward(ConstMatrixView<T> input, ConstMatrixView<T> output, ConstMatrixView<T> output_gradient,
+                  MatrixView<T> input_gradient) final {
+        for_samples(input_gradient, [&](Index first, Index count) {
+            self().backward_samples(detail::columns(input, first, count), detail::columns(output, first, count),
+                                    detail::columns(output_gradient, first, count),
+                                    detail::columns(input_gradient, first, count));
+        });
+    }
+
+private:
+    const A& self() const { return static_cast<const A&>(*this); }
+    A& self() { return static_cast<A&>(*this); }
+
+    /// body(first, count) over the samples (columns) of `result`, on threads when it is large.
+    template <class Body>
+    static void for_samples(MatrixView<T> result, Body&& body) {
+        detail::for_slices(result.cols(), detail::pass_threads(double(result.size())), body);
     }
 };
 
@@ -32,11 +58,11 @@ template <Scalar T>
 class ReLU final : public Activation<T, ReLU<T>> {
 public:
     std::string type_name() const override { return "ReLU"; }
-    void forward(ConstMatrixView<T> input, MatrixView<T> output) const override {
+    void forward_samples(ConstMatrixView<T> input, MatrixView<T> output) const {
         output = input.cwiseMax(T(0));
     }
-    void backward(ConstMatrixView<T> input, ConstMatrixView<T>, ConstMatrixView<T> output_gradient,
-                  MatrixView<T> input_gradient) override {
+    void backward_samples(ConstMatrixView<T> input, ConstMatrixView<T>, ConstMatrixView<T> output_gradient,
+                          MatrixView<T> input_gradient) {
         input_gradient = output_gradient.binaryExpr(input, detail::vectorized([](const auto& gradient, const auto& x) {
             return detail::where_positive(x, gradient, Eigen::internal::pzero(x));
         }));
@@ -53,13 +79,13 @@ public:
     std::string type_name() const override { return "LeakyReLU"; }
     T negative_slope() const { return slope_; }
     LayerSettings settings() const override { return {{"negative_slope", fmt::format("{}", slope_)}}; }
-    void forward(ConstMatrixView<T> input, MatrixView<T> output) const override {
+    void forward_samples(ConstMatrixView<T> input, MatrixView<T> output) const {
         output = input.unaryExpr(detail::vectorized([slope = slope_](const auto& x) {
             return detail::where_positive(x, x, Eigen::internal::pmul(detail::broadcast(x, slope), x));
         }));
     }
-    void backward(ConstMatrixView<T> input, ConstMatrixView<T>, ConstMatrixView<T> output_gradient,
-                  MatrixView<T> input_gradient) override {
+    void backward_samples(ConstMatrixView<T> input, ConstMatrixView<T>, ConstMatrixView<T> output_gradient,
+                          MatrixView<T> input_gradient) {
         input_gradient = output_gradient.binaryExpr(input, detail::vectorized([slope = slope_](const auto& gradient,
                                                                                                const auto& x) {
             return detail::where_positive(x, gradient, Eigen::internal::pmul(detail::broadcast(x, slope), gradient));
@@ -80,7 +106,7 @@ public:
     std::string type_name() const override { return "ELU"; }
     T alpha() const { return alpha_; }
     LayerSettings settings() const override { return {{"alpha", fmt::format("{}", alpha_)}}; }
-    void forward(ConstMatrixView<T> input, MatrixView<T> output) const override {
+    void forward_samples(ConstMatrixView<T> input, MatrixView<T> output) const {
         output = input.unaryExpr(detail::vectorized([alpha = alpha_](const auto& x) {
             using namespace Eigen::internal;
             const auto negative_part = pmul(detail::broadcast(x, alpha), psub(pexp(x), detail::broadcast(x, T(1))));
@@ -88,8 +114,8 @@ public:
         }));
     }
     // For x <= 0 the derivative alpha * exp(x) equals output + alpha.
-    void backward(ConstMatrixView<T> input, ConstMatrixView<T> output, ConstMatrixView<T> output_gradient,
-                  MatrixView<T> input_gradient) override {
+    void backward_samples(ConstMatrixView<T> input, ConstMatrixView<T> output, ConstMatrixView<T> output_gradient,
+                          MatrixView<T> input_gradient) {
         const auto derivative = input.binaryExpr(output, detail::vectorized([alpha = alpha_](const auto& x, const auto& y) {
             using namespace Eigen::internal;
             return detail::where_positive(x, detail::broadcast(x, T(1)), padd(y, detail::broadcast(x, alpha)));
@@ -106,12 +132,12 @@ template <Scalar T>
 class GELU final : public Activation<T, GELU<T>> {
 public:
     std::string type_name() const override { return "GELU"; }
-    void forward(ConstMatrixView<T> input, MatrixView<T> output) const override {
+    void forward_samples(ConstMatrixView<T> input, MatrixView<T> output) const {
         output = input.unaryExpr([](T x) { return x * normal_cdf(x); });
     }
     // d/dx x Phi(x) = Phi(x) + x phi(x).
-    void backward(ConstMatrixView<T> input, ConstMatrixView<T>, ConstMatrixView<T> output_gradient,
-                  MatrixView<T> input_gradient) override {
+    void backward_samples(ConstMatrixView<T> input, ConstMatrixView<T>, ConstMatrixView<T> output_gradient,
+                          MatrixView<T> input_gradient) {
         input_gradient = output_gradient.cwiseProduct(
             input.unaryExpr([](T x) { return normal_cdf(x) + x * normal_pdf(x); }));
     }
@@ -148,11 +174,11 @@ public:
     static P logistic(const P& x) {
         return logistic_from_exp(x, exp_of_minus_abs(x));
     }
-    void forward(ConstMatrixView<T> input, MatrixView<T> output) const override {
+    void forward_samples(ConstMatrixView<T> input, MatrixView<T> output) const {
         output = input.unaryExpr(detail::vectorized([](const auto& x) { return logistic(x); }));
     }
-    void backward(ConstMatrixView<T>, ConstMatrixView<T> output, ConstMatrixView<T> output_gradient,
-                  MatrixView<T> input_gradient) override {
+    void backward_samples(ConstMatrixView<T>, ConstMatrixView<T> output, ConstMatrixView<T> output_gradient,
+                          MatrixView<T> input_gradient) {
         input_gradient = output_gradient.array() * output.array() * (T(1) - output.array());
     }
 };
@@ -161,11 +187,11 @@ template <Scalar T>
 class Tanh final : public Activation<T, Tanh<T>> {
 public:
     std::string type_name() const override { return "Tanh"; }
-    void forward(ConstMatrixView<T> input, MatrixView<T> output) const override {
+    void forward_samples(ConstMatrixView<T> input, MatrixView<T> output) const {
         output = input.array().tanh();
     }
-    void backward(ConstMatrixView<T>, ConstMatrixView<T> output, ConstMatrixView<T> output_gradient,
-                  MatrixView<T> input_gradient) override {
+    void backward_samples(ConstMatrixView<T>, ConstMatrixView<T> output, ConstMatrixView<T> output_gradient,
+                          MatrixView<T> input_gradient) {
         input_gradient = output_gradient.array() * (T(1) - output.array().square());
     }
 };
@@ -175,7 +201,7 @@ template <Scalar T>
 class Softmax final : public Activation<T, Softmax<T>> {
 public:
     std::string type_name() const override { return "Softmax"; }
-    void forward(ConstMatrixView<T> input, MatrixView<T> output) const override {
+    void forward_samples(ConstMatrixView<T> input, MatrixView<T> output) const {
         for (Index j = 0; j < input.cols(); ++j) {
             const T largest = input.col(j).maxCoeff();
             output.col(j) = (input.col(j).array() - largest).exp();
@@ -183,8 +209,8 @@ public:
         }
     }
     // dx = y * (dy - <y, dy>), per column.
-    void backward(ConstMatrixView<T>, ConstMatrixView<T> output, ConstMatrixView<T> output_gradient,
-                  MatrixView<T> input_gradient) override {
+    void backward_samples(ConstMatrixView<T>, ConstMatrixView<T> output, ConstMatrixView<T> output_gradient,
+                          MatrixView<T> input_gradient) {
         for (Index j = 0; j < output.cols(); ++j) {
             const T projection = output.col(j).dot(output_gradient.col(j));
             input_gradient.col(j) = output.col(j).array() * (output_gradient.col(j).array() - projection);

@@ -2,6 +2,7 @@
 // Dense: the fully connected layer, Y = W * X + b.
 
 #include "neuro/core/error.hpp"
+#include "neuro/core/parallel.hpp"
 #include "neuro/core/product.hpp"
 #include "neuro/init.hpp"
 #include "neuro/layers/layer.hpp"
@@ -93,7 +94,11 @@ public:
 
     void forward(ConstMatrixView<T> input, MatrixView<T> output) const override {
         if (options_.use_bias) {
-            output.colwise() = bias();  // the product adds to it: no pass of its own
+            // The product adds to the bias: no pass of its own.
+            const int threads = detail::pass_threads(double(output.size()));
+            detail::for_slices(output.cols(), threads, [&](Index first, Index count) {
+                detail::columns(output, first, count).colwise() = bias();
+            });
             detail::multiply_add<false, false>(weight(), input, output);
         } else {
             detail::multiply<false, false>(weight(), input, output);
@@ -110,14 +115,20 @@ public:
         } else {
             detail::multiply<false, true>(output_gradient, input, weight_gradient);
         }
-        if (options_.use_bias) {
-            VectorView<T>(parameters_.gradients() + outputs_ * inputs_, outputs_).noalias() =
-                output_gradient.rowwise().sum();
-        }
+        if (options_.use_bias)
+            sum_columns(output_gradient, VectorView<T>(parameters_.gradients() + outputs_ * inputs_, outputs_));
         if (input_gradient.size() != 0) detail::multiply<true, false>(read_only(weight()), output_gradient, input_gradient);
     }
 
 private:
+    /// sum = the sum of the columns of `matrix`, its rows shared out over the threads when it
+    /// is large.
+    static void sum_columns(ConstMatrixView<T> matrix, VectorView<T> sum) {
+        detail::for_slices(matrix.rows(), detail::pass_threads(double(matrix.size())), [&](Index first, Index count) {
+            sum.segment(first, count).noalias() = matrix.middleRows(first, count).rowwise().sum();
+        });
+    }
+
     static Index checked_parameter_count(Index inputs, Index outputs, const DenseOptions& options) {
         if (inputs < 1 || outputs < 1)
             fail("Dense({}, {}): the input and output widths must be at least 1", inputs, outputs);

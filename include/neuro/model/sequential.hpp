@@ -4,6 +4,7 @@
 #include "neuro/callbacks/callback.hpp"
 #include "neuro/callbacks/progress.hpp"
 #include "neuro/core/error.hpp"
+#include "neuro/core/parallel.hpp"
 #include "neuro/core/vectorized.hpp"
 #include "neuro/core/random.hpp"
 #include "neuro/core/types.hpp"
@@ -240,7 +241,7 @@ public:
     template <MatrixOf<T> X, MatrixOf<T> Y>
     double train_on_batch(const X& x, const Y& y) {
         const double loss = gradients_on_batch(x, y, "train_on_batch");
-        if (!std::isfinite(loss) || !detail::all_finite(gradients_))
+        if (!finite_step(loss))
             fail("train_on_batch: {}: training diverged. The weights are unchanged; {}", divergence(loss),
                  divergence_remedies);
         if (!optimizer_->step(parameters(), gradients())) fail("train_on_batch: {}", update_overflow());
@@ -517,7 +518,7 @@ private:
                 if (training_outputs_.size() > 0) record_outputs(batch, rows, data.begin);
             }
             if (distributed()) loss = sum_over_ranks(loss, batch, global_batch);
-            if (!std::isfinite(loss) || !detail::all_finite(gradients_)) {
+            if (!finite_step(loss)) {
                 if (std::ranges::none_of(callbacks, [](auto* c) { return c->stops_on_non_finite_loss(); }))
                     fail("fit: {} at epoch {}, batch {}: training diverged. The model keeps the weights of the "
                          "last finite step; {}",
@@ -534,6 +535,9 @@ private:
         }
         return loss_sum / static_cast<double>(samples);
     }
+
+    /// Whether a training step's loss and every gradient are finite.
+    bool finite_step(double loss) const { return std::isfinite(loss) && detail::all_finite_in_slices(gradients()); }
 
     static constexpr const char* divergence_remedies =
         "try a lower learning rate, gradient clipping (optimizer().set_clip_norm) or scaled inputs";

@@ -2,6 +2,7 @@
 // The optimizer interface: one update of the model's whole parameter vector per step.
 
 #include "neuro/core/error.hpp"
+#include "neuro/core/parallel.hpp"
 #include "neuro/core/types.hpp"
 #include "neuro/core/vectorized.hpp"
 
@@ -91,15 +92,21 @@ public:
         }
         ++steps_;
         // Chunk by chunk, each checked while it is still in cache: a separate pass over the
-        // weights of a large model (25 MB in W3) would read them all again.
-        bool finite = true;
-        for (Index first = 0; first < values.size(); first += update_chunk) {
-            const Index count = std::min(update_chunk, values.size() - first);
-            const VectorView<T> chunk(values.data() + first, count);
-            update(first, chunk, ConstVectorView<T>(gradients.data() + first, count));
-            finite = finite && detail::all_finite(chunk);
-        }
-        return finite;
+        // weights of a large model (25 MB in W3) would read them all again. A large model's
+        // chunks are shared out over the threads.
+        const Index size = values.size();
+        const Index chunks = (size + update_chunk - 1) / update_chunk;
+        return detail::all_slices(chunks, detail::pass_threads(double(size)), [&](Index first_chunk, Index count) {
+            const Index end = std::min(size, (first_chunk + count) * update_chunk);
+            bool finite = true;
+            for (Index first = first_chunk * update_chunk; first < end; first += update_chunk) {
+                const Index length = std::min(update_chunk, end - first);
+                const VectorView<T> chunk(values.data() + first, length);
+                update(first, chunk, ConstVectorView<T>(gradients.data() + first, length));
+                finite = finite && detail::all_finite(chunk);
+            }
+            return finite;
+        });
     }
 
 protected:
@@ -115,7 +122,8 @@ protected:
     virtual std::vector<std::pair<std::string, ConstVectorView<T>>> state_views() const { return {}; }
     virtual void reset_state(Index count) = 0;
     /// Updates the parameters [first, first + values.size()) of the step: per-parameter
-    /// state is read and written from index `first` (see part()).
+    /// state is read and written from index `first` (see part()). Large models' steps call
+    /// it from several threads at once, each on chunks of its own.
     virtual void update(Index first, VectorView<T> values, ConstVectorView<T> gradients) = 0;
 
     T lr() const { return static_cast<T>(learning_rate_); }

@@ -1,0 +1,95 @@
+#pragma once
+// Work split into contiguous slices, one per OpenMP thread.
+//
+// Besides its products, a training step makes passes that memory, not arithmetic, bounds: the
+// optimizer's update, the gradients' finiteness check, activations, the bias's sum. Left on
+// one thread while the products ran on two, they took a quarter of a W3 step. Passes over
+// fewer than serial_pass_values values stay on the calling thread: waking another costs more
+// than it saves (W1's passes hold a few thousand values).
+
+#include "neuro/core/threads.hpp"
+#include "neuro/core/types.hpp"
+#include "neuro/core/vectorized.hpp"
+
+#include <algorithm>
+#include <exception>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+namespace neuro::detail {
+
+/// Values below which an elementwise pass stays on one thread.
+inline constexpr double serial_pass_values = 1 << 18;
+
+/// The threads a pass over `values` values may use: 1 below serial_pass_values, inside
+/// another parallel region, or in a build without OpenMP.
+inline int pass_threads(double values) {
+#ifdef _OPENMP
+    if (values >= serial_pass_values && !omp_in_parallel()) return num_threads();
+#endif
+    (void)values;
+    return 1;
+}
+
+/// Calls body(first, count) on `threads` contiguous slices of [0, items), one per OpenMP
+/// thread (one call on the calling thread when threads is 1; one after another without
+/// OpenMP), and returns whether every call returned true. An exception from a slice is
+/// rethrown once all are done: one that left the parallel region would end the program.
+template <class Body>
+bool all_slices(Index items, int threads, Body&& body) {
+    threads = static_cast<int>(std::clamp<Index>(items, 1, std::max(threads, 1)));
+    if (threads == 1) return body(Index(0), items);
+    bool all = true;
+    std::exception_ptr failure;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(threads) schedule(static) reduction(&& : all)
+#endif
+    for (int part = 0; part < threads; ++part) {
+        const Index first = items * part / threads;
+        try {
+            all = body(first, items * (part + 1) / threads - first) && all;
+        } catch (...) {
+#ifdef _OPENMP
+#pragma omp critical(neuro_slice_failure)
+#endif
+            failure = std::current_exception();
+        }
+    }
+    if (failure) std::rethrow_exception(failure);
+    return all;
+}
+
+/// Calls body(first, count) on `threads` contiguous slices of [0, items); see all_slices.
+template <class Body>
+void for_slices(Index items, int threads, Body&& body) {
+    all_slices(items, threads, [&](Index first, Index count) {
+        body(first, count);
+        return true;
+    });
+}
+
+/// Whether every value is finite, the slices checked on threads when there are many.
+template <Scalar T>
+bool all_finite_in_slices(ConstVectorView<T> values) {
+    return all_slices(values.size(), pass_threads(double(values.size())), [&](Index first, Index count) {
+        return all_finite(values.segment(first, count));
+    });
+}
+
+/// Columns [first, first + count) of a column-major matrix, as a view; an empty matrix (an
+/// argument a layer does not read) stays empty.
+template <Scalar T>
+MatrixView<T> columns(MatrixView<T> matrix, Index first, Index count) {
+    if (matrix.size() == 0) return matrix;
+    return MatrixView<T>(matrix.data() + first * matrix.rows(), matrix.rows(), count);
+}
+
+template <Scalar T>
+ConstMatrixView<T> columns(ConstMatrixView<T> matrix, Index first, Index count) {
+    if (matrix.size() == 0) return matrix;
+    return ConstMatrixView<T>(matrix.data() + first * matrix.rows(), matrix.rows(), count);
+}
+
+}  // namespace neuro::detail

@@ -1,0 +1,246 @@
+// The passes neuro splits over threads (core/parallel.hpp): the slices cover every item once,
+// and a split pass gives what the same pass on one thread gives, bit for bit. Built twice: as
+// it is, and with OpenMP (test_parallel_openmp), where the large passes run on two threads.
+
+#include "../support/activations.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "neuro/core/error.hpp"
+#include "neuro/core/parallel.hpp"
+#include "neuro/core/random.hpp"
+#include "neuro/core/threads.hpp"
+#include "neuro/core/types.hpp"
+#include "neuro/layers/dense.hpp"
+#include "neuro/optimizers/adagrad.hpp"
+#include "neuro/optimizers/adam.hpp"
+#include "neuro/optimizers/rmsprop.hpp"
+#include "neuro/optimizers/sgd.hpp"
+
+#include <Eigen/Core>
+
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+namespace {
+
+using neuro::Index;
+using Catch::Matchers::Contains;
+
+/// Runs `one` on one thread, then `two` on two (on one again without OpenMP), so that a test
+/// can compare what each left behind.
+void on_one_then_two_threads(const std::function<void()>& one, const std::function<void()>& two) {
+    neuro::set_num_threads(1);
+    one();
+    neuro::set_num_threads(2);
+    two();
+    neuro::set_num_threads(1);
+}
+
+/// A pass this size runs on threads when there are any: above serial_pass_values, and not
+/// a multiple of the slices.
+constexpr Index large = Index(1) << 19 | 123;
+
+template <class T>
+neuro::Matrix<T> uniform(Index rows, Index cols, std::uint64_t seed) {
+    neuro::Random random(seed);
+    neuro::Matrix<T> m(rows, cols);
+    for (Index j = 0; j < cols; ++j)
+        for (Index i = 0; i < rows; ++i) m(i, j) = static_cast<T>(random.uniform(-3.0, 3.0));
+    return m;
+}
+
+}  // namespace
+
+TEST_CASE("all_slices calls the body on every item once and combines what it returns", "[parallel]") {
+    for (const int threads : {1, 2, 3, 8}) {
+        for (const Index items : {0, 1, 2, 5, 1000}) {
+            INFO(threads << " threads, " << items << " items");
+            std::vector<int> seen(static_cast<std::size_t>(items), 0);  // each slice writes its own items
+            int calls = 0;
+            const bool all = neuro::detail::all_slices(items, threads, [&](Index first, Index count) {
+                for (Index i = first; i < first + count; ++i) ++seen[static_cast<std::size_t>(i)];
+#ifdef _OPENMP
+#pragma omp atomic
+#endif
+                ++calls;
+                return true;
+            });
+            CHECK(all);
+            CHECK(calls >= 1);
+            CHECK(calls <= std::max<Index>(items, 1));
+            CHECK(std::all_of(seen.begin(), seen.end(), [](int n) { return n == 1; }));
+            if (items == 0) continue;
+            // One slice that answers false makes the whole answer false.
+            const Index middle = items / 2;
+            CHECK_FALSE(neuro::detail::all_slices(items, threads, [&](Index first, Index count) {
+                return !(first <= middle && middle < first + count);
+            }));
+        }
+    }
+}
+
+TEST_CASE("an exception thrown in a slice is rethrown once all slices are done", "[parallel]") {
+    for (const int threads : {1, 2}) {
+        std::vector<int> done(4, 0);
+        CHECK_THROWS_WITH(neuro::detail::for_slices(4, threads,
+                                                    [&](Index first, Index count) {
+                                                        for (Index i = first; i < first + count; ++i) done[i] = 1;
+                                                        if (first + count == 4) neuro::fail("the last slice failed");
+                                                    }),
+                          Contains("the last slice failed"));
+        CHECK(done == std::vector<int>(4, 1));
+    }
+}
+
+TEST_CASE("a large pass may take the threads set_num_threads allows, a small one stays on the caller",
+          "[parallel]") {
+    neuro::set_num_threads(2);
+    CHECK(neuro::detail::pass_threads(1000) == 1);
+#ifdef _OPENMP
+    CHECK(neuro::detail::pass_threads(double(large)) == 2);
+    std::vector<int> thread_of(2, -1);
+    neuro::detail::for_slices(2, 2, [&](Index first, Index) { thread_of[first] = omp_get_thread_num(); });
+    CHECK(thread_of[0] != thread_of[1]);
+    // Inside a parallel region, a pass does not start another.
+    int nested = 0;
+#pragma omp parallel num_threads(2)
+    {
+#pragma omp single
+        nested = neuro::detail::pass_threads(double(large));
+    }
+    CHECK(nested == 1);
+#else
+    CHECK(neuro::detail::pass_threads(double(large)) == 1);
+#endif
+    neuro::set_num_threads(1);
+    CHECK(neuro::detail::pass_threads(double(large)) == 1);
+}
+
+TEMPLATE_TEST_CASE("all_finite_in_slices finds a non-finite value in any slice", "[parallel]", float, double) {
+    using T = TestType;
+    neuro::Vector<T> values = neuro::Vector<T>::Ones(large);
+    const auto check = [&] { return neuro::detail::all_finite_in_slices(neuro::ConstVectorView<T>(values.data(), large)); };
+    bool one = false, two = false;
+    on_one_then_two_threads([&] { one = check(); }, [&] { two = check(); });
+    CHECK(one);
+    CHECK(two);
+    for (const Index at : {Index(0), large / 2, large - 1}) {
+        values(at) = std::numeric_limits<T>::infinity();
+        on_one_then_two_threads([&] { one = check(); }, [&] { two = check(); });
+        CHECK_FALSE(one);
+        CHECK_FALSE(two);
+        values(at) = T(1);
+    }
+}
+
+TEMPLATE_TEST_CASE("an optimizer step over a large model is the same on one thread and on two", "[parallel]", float,
+                   double) {
+    using T = TestType;
+    std::vector<std::unique_ptr<neuro::Optimizer<T>>> optimizers;
+    optimizers.push_back(std::make_unique<neuro::SGD<T>>(T(0.1), T(0.9), true));
+    optimizers.push_back(std::make_unique<neuro::Adam<T>>(T(0.01)));
+    optimizers.push_back(std::make_unique<neuro::RMSprop<T>>(T(0.01), T(0.9), T(1e-8), T(0.5)));
+    optimizers.push_back(std::make_unique<neuro::Adagrad<T>>(T(0.1)));
+    const neuro::Vector<T> start = uniform<T>(large, 1, 1).col(0);
+    for (const auto& optimizer : optimizers) {
+        INFO(optimizer->type_name());
+        const auto run = [&](neuro::Vector<T>& values, neuro::Optimizer<T>& steps) {
+            steps.reset(large);
+            values = start;
+            for (std::uint64_t step = 0; step < 3; ++step) {
+                neuro::Vector<T> gradients = uniform<T>(large, 1, 10 + step).col(0);
+                REQUIRE(steps.step(neuro::VectorView<T>(values.data(), large),
+                                   neuro::VectorView<T>(gradients.data(), large)));
+            }
+        };
+        const auto alone = optimizer->clone();
+        neuro::Vector<T> one, two;
+        on_one_then_two_threads([&] { run(one, *alone); }, [&] { run(two, *optimizer); });
+        CHECK(one != start);
+        CHECK(one == two);
+        const auto one_state = std::as_const(*alone).state();
+        const auto two_state = std::as_const(*optimizer).state();
+        REQUIRE(one_state.size() == two_state.size());
+        for (std::size_t k = 0; k < one_state.size(); ++k) CHECK(one_state[k].second == two_state[k].second);
+    }
+    SECTION("an overflow in the second thread's half is reported") {
+        neuro::SGD<T> sgd(T(1));
+        neuro::Vector<T> values = neuro::Vector<T>::Ones(large);
+        neuro::Vector<T> gradients = neuro::Vector<T>::Zero(large);
+        gradients(large - 1) = -std::numeric_limits<T>::max();
+        values(large - 1) = std::numeric_limits<T>::max();
+        sgd.reset(large);
+        neuro::set_num_threads(2);
+        CHECK_FALSE(sgd.step(neuro::VectorView<T>(values.data(), large), neuro::VectorView<T>(gradients.data(), large)));
+        neuro::set_num_threads(1);
+    }
+}
+
+TEMPLATE_TEST_CASE("activations split over threads give the one-thread result", "[parallel]", float, double) {
+    using T = TestType;
+    const auto activations = neuro::testing::every_activation<T>();
+    const Index rows = 700, cols = 751;  // 525,700 values
+    const neuro::Matrix<T> input = uniform<T>(rows, cols, 2);
+    const neuro::Matrix<T> output_gradient = uniform<T>(rows, cols, 3);
+    for (const auto& activation : activations) {
+        INFO(activation->type_name());
+        neuro::Matrix<T> output[2], input_gradient[2];
+        const auto run = [&](int i) {
+            output[i].resize(rows, cols);
+            input_gradient[i].resize(rows, cols);
+            activation->forward(neuro::ConstMatrixView<T>(input.data(), rows, cols),
+                                neuro::MatrixView<T>(output[i].data(), rows, cols));
+            activation->backward(neuro::ConstMatrixView<T>(input.data(), rows, cols),
+                                 neuro::ConstMatrixView<T>(output[i].data(), rows, cols),
+                                 neuro::ConstMatrixView<T>(output_gradient.data(), rows, cols),
+                                 neuro::MatrixView<T>(input_gradient[i].data(), rows, cols));
+        };
+        on_one_then_two_threads([&] { run(0); }, [&] { run(1); });
+        CHECK(output[0].allFinite());
+        CHECK(output[0] == output[1]);
+        CHECK(input_gradient[0] == input_gradient[1]);
+    }
+}
+
+TEMPLATE_TEST_CASE("Dense's bias, added forward and summed backward in slices, matches one thread", "[parallel]",
+                   float, double) {
+    using T = TestType;
+    const Index inputs = 3, outputs = 1100, batch = 500;  // 550,000 outputs
+    neuro::Dense<T> dense(inputs, outputs);
+    neuro::Vector<T> parameters = uniform<T>(dense.parameter_count(), 1, 4).col(0);
+    neuro::Vector<T> gradients[2] = {neuro::Vector<T>::Zero(dense.parameter_count()),
+                                     neuro::Vector<T>::Zero(dense.parameter_count())};
+    const neuro::Matrix<T> input = uniform<T>(inputs, batch, 5);
+    const neuro::Matrix<T> output_gradient = uniform<T>(outputs, batch, 6);
+    neuro::Matrix<T> output[2] = {neuro::Matrix<T>(outputs, batch), neuro::Matrix<T>(outputs, batch)};
+    const auto run = [&](int i) {
+        dense.bind_parameters(parameters.data(), gradients[i].data());
+        dense.forward(neuro::ConstMatrixView<T>(input.data(), inputs, batch),
+                      neuro::MatrixView<T>(output[i].data(), outputs, batch));
+        dense.backward(neuro::ConstMatrixView<T>(input.data(), inputs, batch),
+                       neuro::ConstMatrixView<T>(output[i].data(), outputs, batch),
+                       neuro::ConstMatrixView<T>(output_gradient.data(), outputs, batch),
+                       neuro::MatrixView<T>(nullptr, 0, 0));
+    };
+    on_one_then_two_threads([&] { run(0); }, [&] { run(1); });
+    // The forward product, of depth 3, sums in the same order however its columns are shared
+    // out; the sums over the batch (the gradients) need not: Eigen's SIMD sums group the terms
+    // by where a row falls in its packets.
+    CHECK(output[0] == output[1]);
+    CHECK((gradients[0] - gradients[1]).cwiseAbs().maxCoeff() <= T(1e-4) * gradients[0].cwiseAbs().maxCoeff());
+    // And they are right: the output's row means less the product's are the bias.
+    const neuro::Vector<T> bias = parameters.tail(outputs);
+    const neuro::Matrix<T> weight = Eigen::Map<const neuro::Matrix<T>>(parameters.data(), outputs, inputs);
+    CHECK(((output[0] - weight * input).colwise() - bias).cwiseAbs().maxCoeff() < T(1e-4));
+    CHECK((gradients[0].tail(outputs) - output_gradient.rowwise().sum()).cwiseAbs().maxCoeff() < T(1e-2));
+}
