@@ -129,7 +129,8 @@ TEST_CASE("a large pass may take the threads set_num_threads allows, a small one
 TEMPLATE_TEST_CASE("all_finite_in_slices finds a non-finite value in any slice", "[parallel]", float, double) {
     using T = TestType;
     neuro::Vector<T> values = neuro::Vector<T>::Ones(large);
-    const auto check = [&] { return neuro::detail::all_finite_in_slices(neuro::ConstVectorView<T>(values.data(), large)); };
+    const neuro::ConstVectorView<T> view(values.data(), large);
+    const auto check = [&] { return neuro::detail::all_finite_in_slices(view); };
     bool one = false, two = false;
     on_one_then_two_threads([&] { one = check(); }, [&] { two = check(); });
     CHECK(one);
@@ -181,7 +182,8 @@ TEMPLATE_TEST_CASE("an optimizer step over a large model is the same on one thre
         values(large - 1) = std::numeric_limits<T>::max();
         sgd.reset(large);
         neuro::set_num_threads(2);
-        CHECK_FALSE(sgd.step(neuro::VectorView<T>(values.data(), large), neuro::VectorView<T>(gradients.data(), large)));
+        CHECK_FALSE(
+            sgd.step(neuro::VectorView<T>(values.data(), large), neuro::VectorView<T>(gradients.data(), large)));
         neuro::set_num_threads(1);
     }
 }

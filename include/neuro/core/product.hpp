@@ -5,7 +5,7 @@
 // costs more than it saves (W1, at most 64 x 64 x 32, ran several times slower at 2 threads
 // than at 1). Matrix-vector products run Eigen's kernel for them; a * b and
 // a * b^T small_product (no packing); the rest Eigen's packed kernel, in buffers that are
-// reused, and above serial_product_work split by columns over the OpenMP threads.
+// reused, and above serial_product_work split by rows or columns over the OpenMP threads.
 // With NEURO_USE_OPENBLAS, the large products are OpenBLAS's (through Eigen).
 
 #include "neuro/core/parallel.hpp"

@@ -124,7 +124,8 @@ private:
     /// sum = the sum of the columns of `matrix`, its rows shared out over the threads when it
     /// is large.
     static void sum_columns(ConstMatrixView<T> matrix, VectorView<T> sum) {
-        detail::for_slices(matrix.rows(), detail::pass_threads(double(matrix.size())), [&](Index first, Index count) {
+        const int threads = detail::pass_threads(double(matrix.size()));
+        detail::for_slices(matrix.rows(), threads, [&](Index first, Index count) {
             sum.segment(first, count).noalias() = matrix.middleRows(first, count).rowwise().sum();
         });
     }
