@@ -1,6 +1,7 @@
 // The passes neuro splits over threads (core/parallel.hpp): the slices cover every item once,
-// and a split pass gives what the same pass on one thread gives, bit for bit. Built twice: as
-// it is, and with OpenMP (test_parallel_openmp), where the large passes run on two threads.
+// and a split pass gives what the same pass on one thread gives, bit for bit where no sum is
+// regrouped. Built twice: as it is, and with OpenMP (test_parallel_openmp), where the large
+// passes run on two threads.
 
 #include "../support/activations.hpp"
 
