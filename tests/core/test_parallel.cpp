@@ -4,12 +4,12 @@
 // passes run on two threads.
 
 #include "../support/activations.hpp"
+#include "../support/models.hpp"
 
 #include <catch2/catch.hpp>
 
 #include "neuro/core/error.hpp"
 #include "neuro/core/parallel.hpp"
-#include "neuro/core/random.hpp"
 #include "neuro/core/threads.hpp"
 #include "neuro/core/types.hpp"
 #include "neuro/layers/dense.hpp"
@@ -35,6 +35,7 @@
 namespace {
 
 using neuro::Index;
+using neuro::testing::random_matrix;
 using Catch::Matchers::Contains;
 
 /// Runs `one` on one thread, then `two` on two (on one again without OpenMP), so that a test
@@ -50,15 +51,6 @@ void on_one_then_two_threads(const std::function<void()>& one, const std::functi
 /// A pass this size runs on threads when there are any: above serial_pass_values, and not
 /// a multiple of the slices.
 constexpr Index large = Index(1) << 19 | 123;
-
-template <class T>
-neuro::Matrix<T> uniform(Index rows, Index cols, std::uint64_t seed) {
-    neuro::Random random(seed);
-    neuro::Matrix<T> m(rows, cols);
-    for (Index j = 0; j < cols; ++j)
-        for (Index i = 0; i < rows; ++i) m(i, j) = static_cast<T>(random.uniform(-3.0, 3.0));
-    return m;
-}
 
 }  // namespace
 
@@ -153,14 +145,14 @@ TEMPLATE_TEST_CASE("an optimizer step over a large model is the same on one thre
     optimizers.push_back(std::make_unique<neuro::Adam<T>>(T(0.01)));
     optimizers.push_back(std::make_unique<neuro::RMSprop<T>>(T(0.01), T(0.9), T(1e-8), T(0.5)));
     optimizers.push_back(std::make_unique<neuro::Adagrad<T>>(T(0.1)));
-    const neuro::Vector<T> start = uniform<T>(large, 1, 1).col(0);
+    const neuro::Vector<T> start = random_matrix<T>(large, 1, 1).col(0);
     for (const auto& optimizer : optimizers) {
         INFO(optimizer->type_name());
         const auto run = [&](neuro::Vector<T>& values, neuro::Optimizer<T>& steps) {
             steps.reset(large);
             values = start;
             for (std::uint64_t step = 0; step < 3; ++step) {
-                neuro::Vector<T> gradients = uniform<T>(large, 1, 10 + step).col(0);
+                neuro::Vector<T> gradients = random_matrix<T>(large, 1, 10 + step).col(0);
                 REQUIRE(steps.step(neuro::VectorView<T>(values.data(), large),
                                    neuro::VectorView<T>(gradients.data(), large)));
             }
@@ -193,8 +185,8 @@ TEMPLATE_TEST_CASE("activations split over threads give the one-thread result", 
     using T = TestType;
     const auto activations = neuro::testing::every_activation<T>();
     const Index rows = 700, cols = 751;  // 525,700 values
-    const neuro::Matrix<T> input = uniform<T>(rows, cols, 2);
-    const neuro::Matrix<T> output_gradient = uniform<T>(rows, cols, 3);
+    const neuro::Matrix<T> input = random_matrix<T>(rows, cols, 2);
+    const neuro::Matrix<T> output_gradient = random_matrix<T>(rows, cols, 3);
     for (const auto& activation : activations) {
         INFO(activation->type_name());
         neuro::Matrix<T> output[2], input_gradient[2];
@@ -220,11 +212,11 @@ TEMPLATE_TEST_CASE("Dense's bias, added forward and summed backward in slices, m
     using T = TestType;
     const Index inputs = 3, outputs = 1100, batch = 500;  // 550,000 outputs
     neuro::Dense<T> dense(inputs, outputs);
-    neuro::Vector<T> parameters = uniform<T>(dense.parameter_count(), 1, 4).col(0);
+    neuro::Vector<T> parameters = random_matrix<T>(dense.parameter_count(), 1, 4).col(0);
     neuro::Vector<T> gradients[2] = {neuro::Vector<T>::Zero(dense.parameter_count()),
                                      neuro::Vector<T>::Zero(dense.parameter_count())};
-    const neuro::Matrix<T> input = uniform<T>(inputs, batch, 5);
-    const neuro::Matrix<T> output_gradient = uniform<T>(outputs, batch, 6);
+    const neuro::Matrix<T> input = random_matrix<T>(inputs, batch, 5);
+    const neuro::Matrix<T> output_gradient = random_matrix<T>(outputs, batch, 6);
     neuro::Matrix<T> output[2] = {neuro::Matrix<T>(outputs, batch), neuro::Matrix<T>(outputs, batch)};
     const auto run = [&](int i) {
         dense.bind_parameters(parameters.data(), gradients[i].data());
