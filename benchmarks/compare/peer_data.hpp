@@ -62,7 +62,7 @@ int run(int argc, char** argv, std::string_view usage, Body&& body) {
         return 2;
     }
     const std::string_view name = argv[1];
-    return bench::run(argc - 1, argv + 1, usage, {.epochs = 0}, true, [&](const bench::Options& options) {
+    return bench::run(argc - 1, argv + 1, usage, {.epochs = 0}, {.epochs = true}, [&](const bench::Options& options) {
         const bench::Workload& workload = workload_named(name);
         body(workload, options.epochs == 0 ? workload.epochs : options.epochs, options);
     });

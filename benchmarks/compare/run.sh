@@ -9,7 +9,8 @@
 #   benchmarks/compare/run.sh            # REPEATS=3 rounds; OUT=path writes elsewhere
 #
 # Peers are not part of CI. Every run gets OMP_WAIT_POLICY=passive: idle OpenMP threads
-# that spin steal the other core (PyTorch and neuro's Eigen both use OpenMP).
+# that spin steal the other core (PyTorch and libtorch use OpenMP). neuro's own workers do
+# not read it: they poll, yielding their core, then sleep (include/neuro/core/thread_pool.hpp).
 set -euo pipefail
 
 repeats=${REPEATS:-3}

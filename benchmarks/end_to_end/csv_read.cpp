@@ -100,4 +100,4 @@ void run(const bench::Options& options) {
 
 }  // namespace
 
-int main(int argc, char** argv) { return bench::run(argc, argv, usage, {}, false, run); }
+int main(int argc, char** argv) { return bench::run(argc, argv, usage, {}, {}, run); }

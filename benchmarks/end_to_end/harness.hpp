@@ -26,7 +26,14 @@ namespace bench {
 struct Options {
     int threads = 1;
     int repeats = 3;
-    int epochs = 1;  // only programs that accept --epochs change it
+    int epochs = 1;          // only programs that accept --epochs change it
+    int idle_poll_us = 100;  // neuro::set_idle_poll; only programs that accept --idle-poll change it
+};
+
+/// The flags a program accepts besides --threads and --repeats.
+struct Extras {
+    bool epochs = false;
+    bool idle_poll = false;
 };
 
 /// A mistake on the command line: reported with the usage text, exit code 2.
@@ -35,18 +42,18 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-/// The whole of `text` as a whole number >= 1.
-inline int parse_count(std::string_view flag, std::string_view text) {
+/// The whole of `text` as a whole number >= `least`.
+inline int parse_count(std::string_view flag, std::string_view text, int least) {
     int value = 0;
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (error != std::errc() || end != text.data() + text.size() || value < 1)
-        throw UsageError(fmt::format("{} needs a whole number >= 1, got '{}'", flag, text));
+    if (error != std::errc() || end != text.data() + text.size() || value < least)
+        throw UsageError(fmt::format("{} needs a whole number >= {}, got '{}'", flag, least, text));
     return value;
 }
 
-/// Reads --threads N, --repeats R and, when `defaults` came with takes_epochs, --epochs E;
-/// a value follows its flag or is attached with '='. nullopt: --help was asked for.
-inline std::optional<Options> parse_options(std::span<char*> arguments, Options defaults, bool takes_epochs) {
+/// Reads --threads N, --repeats R and the `extras`: --epochs E, --idle-poll US; a value follows
+/// its flag or is attached with '='. nullopt: --help was asked for.
+inline std::optional<Options> parse_options(std::span<char*> arguments, Options defaults, Extras extras) {
     Options options = defaults;
     for (std::size_t i = 1; i < arguments.size(); ++i) {
         const std::string_view argument = arguments[i];
@@ -55,14 +62,16 @@ inline std::optional<Options> parse_options(std::span<char*> arguments, Options 
         const std::string_view flag = argument.substr(0, equals);
         int* target = flag == "--threads"                   ? &options.threads
                       : flag == "--repeats"                 ? &options.repeats
-                      : takes_epochs && flag == "--epochs" ? &options.epochs
-                                                            : nullptr;
+                      : extras.epochs && flag == "--epochs"       ? &options.epochs
+                      : extras.idle_poll && flag == "--idle-poll" ? &options.idle_poll_us
+                                                                  : nullptr;
         if (target == nullptr) throw UsageError(fmt::format("unknown option '{}'", argument));
+        const int least = target == &options.idle_poll_us ? 0 : 1;
         if (equals != std::string_view::npos) {
-            *target = parse_count(flag, argument.substr(equals + 1));
+            *target = parse_count(flag, argument.substr(equals + 1), least);
         } else {
             if (i + 1 == arguments.size()) throw UsageError(fmt::format("{} needs a value", flag));
-            *target = parse_count(flag, arguments[++i]);
+            *target = parse_count(flag, arguments[++i], least);
         }
     }
     return options;
@@ -70,9 +79,9 @@ inline std::optional<Options> parse_options(std::span<char*> arguments, Options 
 
 /// Runs `body(options)` as main's body: usage mistakes exit 2, any other error 1.
 template <class Body>
-int run(int argc, char** argv, std::string_view usage, Options defaults, bool takes_epochs, Body&& body) {
+int run(int argc, char** argv, std::string_view usage, Options defaults, Extras extras, Body&& body) {
     try {
-        const auto options = parse_options(std::span<char*>(argv, std::size_t(argc)), defaults, takes_epochs);
+        const auto options = parse_options(std::span<char*>(argv, std::size_t(argc)), defaults, extras);
         if (!options) {
             fmt::print("{}", usage);
             return 0;
@@ -93,6 +102,13 @@ int run(int argc, char** argv, std::string_view usage, Options defaults, bool ta
 inline int use_threads(int requested) {
     neuro::set_num_threads(requested);
     return neuro::num_threads();
+}
+
+/// Asks for options' threads and idle poll, for a program that takes --idle-poll; returns the
+/// thread count the products will really use.
+inline int use_threads_and_poll(const Options& options) {
+    neuro::set_idle_poll(std::chrono::microseconds(options.idle_poll_us));
+    return use_threads(options.threads);
 }
 
 /// Wall-clock seconds `work` takes.

@@ -106,5 +106,5 @@ void run(const bench::Options& options, neuro::MpiCommunicator& world) {
 int main(int argc, char** argv) {
     neuro::MpiEnvironment mpi(argc, argv);
     neuro::MpiCommunicator world;
-    return bench::run(argc, argv, usage, {}, false, [&](const bench::Options& options) { run(options, world); });
+    return bench::run(argc, argv, usage, {}, {}, [&](const bench::Options& options) { run(options, world); });
 }

@@ -11,16 +11,17 @@
 
 namespace {
 
-constexpr std::string_view usage = R"(usage: bench_w2 [--threads N] [--repeats R] [--epochs E]
+constexpr std::string_view usage = R"(usage: bench_w2 [--threads N] [--repeats R] [--idle-poll US] [--epochs E]
 
 Trains W2 (Dense 784-512-256-10, Adam 1e-3, categorical cross-entropy, batch 128) on the
 60000 Fashion-MNIST training images R times from the same weights, and prints one JSON
 object: the median fit time, training samples per second and the test accuracy.
 Fashion-MNIST comes from Debian's dataset-fashion-mnist package.
 
-  --threads N   threads for Eigen's matrix products (default 1; needs OpenMP)
-  --repeats R   timed runs (default 3)
-  --epochs E    epochs per run (default 1, the speed measure; 5 for the accuracy measure)
+  --threads N     threads for the products and passes (default 1; needs OpenMP)
+  --repeats R     timed runs (default 3)
+  --idle-poll US  how long idle threads poll before they sleep (default 100; 0 sleeps at once)
+  --epochs E      epochs per run (default 1, the speed measure; 5 for the accuracy measure)
 )";
 
 /// Each row's most probable class.
@@ -42,7 +43,7 @@ double peak_resident_megabytes() {
 }
 
 void run(const bench::Options& options) {
-    const int threads = bench::use_threads(options.threads);
+    const int threads = bench::use_threads_and_poll(options);
     const auto data = neuro::load_fashion_mnist<float, neuro::RowMatrix<float>>();
     const double rss_after_load = peak_resident_megabytes();
     const auto runs = bench::time_repeats(options.repeats, bench::w2_model, [&](neuro::Sequential<float>& model) {
@@ -50,6 +51,7 @@ void run(const bench::Options& options) {
     });
     const double samples = double(data.train.x.rows()) * options.epochs;
     auto json = bench::report("W2", "neuro", threads, runs.seconds);
+    json["idle_poll_us"] = options.idle_poll_us;
     json["epochs"] = options.epochs;
     json["samples_per_second"] = samples / json["median_seconds"].get<double>();
     json["final_loss"] = runs.result.loss.back();
@@ -64,5 +66,5 @@ void run(const bench::Options& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    return bench::run(argc, argv, usage, {.epochs = bench::w2.epochs}, true, run);
+    return bench::run(argc, argv, usage, {.epochs = bench::w2.epochs}, {.epochs = true, .idle_poll = true}, run);
 }

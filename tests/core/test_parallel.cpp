@@ -1,7 +1,7 @@
-// The passes neuro splits over threads (core/parallel.hpp): the slices cover every item once,
-// and a split pass gives what the same pass on one thread gives, bit for bit where no sum is
-// regrouped. Built twice: as it is, and with OpenMP (test_parallel_openmp), where the large
-// passes run on two threads.
+// The passes neuro splits over threads (core/parallel.hpp, core/thread_pool.hpp): the slices
+// cover every item once, on threads of their own, and a split pass gives what the same pass on
+// one thread gives, bit for bit where no sum is regrouped. Built twice: as it is, and with
+// OpenMP (test_parallel_openmp), where the large passes run on two threads.
 
 #include "../support/activations.hpp"
 #include "../support/models.hpp"
@@ -21,12 +21,18 @@
 #include <Eigen/Core>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <limits>
 #include <memory>
+#include <thread>
 #include <utility>
 #include <vector>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -59,12 +65,9 @@ TEST_CASE("all_slices calls the body on every item once and combines what it ret
         for (const Index items : {0, 1, 2, 5, 1000}) {
             INFO(threads << " threads, " << items << " items");
             std::vector<int> seen(static_cast<std::size_t>(items), 0);  // each slice writes its own items
-            int calls = 0;
+            std::atomic<int> calls = 0;
             const bool all = neuro::detail::all_slices(items, threads, [&](Index first, Index count) {
                 for (Index i = first; i < first + count; ++i) ++seen[static_cast<std::size_t>(i)];
-#ifdef _OPENMP
-#pragma omp atomic
-#endif
                 ++calls;
                 return true;
             });
@@ -95,15 +98,87 @@ TEST_CASE("an exception thrown in a slice is rethrown once all slices are done",
     }
 }
 
+TEST_CASE("slices run on threads of their own; a slice's own slices run on its thread", "[parallel]") {
+    for (const int threads : {2, 3}) {
+        INFO(threads << " threads");
+        std::vector<std::thread::id> thread_of(static_cast<std::size_t>(threads));
+        std::vector<std::vector<std::thread::id>> nested_thread_of(thread_of.size());
+        std::vector<int> nested_threads(thread_of.size(), -1);
+        neuro::detail::for_slices(threads, threads, [&](Index first, Index) {
+            const auto slice = static_cast<std::size_t>(first);
+            thread_of[slice] = std::this_thread::get_id();
+            nested_threads[slice] = neuro::detail::pass_threads(double(large));
+            nested_thread_of[slice].resize(2);
+            neuro::detail::for_slices(2, 2, [&](Index nested, Index) {
+                nested_thread_of[slice][static_cast<std::size_t>(nested)] = std::this_thread::get_id();
+            });
+        });
+        CHECK(thread_of.front() == std::this_thread::get_id());
+        std::vector<std::thread::id> distinct = thread_of;
+        std::sort(distinct.begin(), distinct.end());
+        CHECK(std::unique(distinct.begin(), distinct.end()) == distinct.end());
+        for (std::size_t slice = 0; slice < thread_of.size(); ++slice) {
+            CHECK(nested_threads[slice] == 1);
+            CHECK(nested_thread_of[slice] == std::vector<std::thread::id>(2, thread_of[slice]));
+        }
+    }
+}
+
+TEST_CASE("threads that split passes at the same time each get every item once", "[parallel]") {
+    // Without polling every wait sleeps: a wake-up lost there would hang the test.
+    for (const auto poll : {neuro::idle_poll(), std::chrono::microseconds(0)}) {
+        INFO("idle poll " << poll.count() << " us");
+        neuro::set_idle_poll(poll);
+        constexpr int callers = 4, rounds = 200;
+        constexpr Index items = 1000;
+        std::atomic<int> wrong = 0;
+        std::vector<std::thread> threads;
+        for (int caller = 0; caller < callers; ++caller) {
+            threads.emplace_back([&] {
+                for (int round = 0; round < rounds; ++round) {
+                    std::vector<int> seen(items, 0);
+                    neuro::detail::for_slices(items, 2, [&](Index first, Index count) {
+                        for (Index i = first; i < first + count; ++i) ++seen[static_cast<std::size_t>(i)];
+                    });
+                    if (!std::all_of(seen.begin(), seen.end(), [](int n) { return n == 1; })) ++wrong;
+                }
+            });
+        }
+        for (auto& thread : threads) thread.join();
+        CHECK(wrong == 0);
+    }
+    neuro::set_idle_poll(std::chrono::microseconds(100));
+}
+
+TEST_CASE("the idle poll is 100 us unless set, and never negative", "[parallel]") {
+    CHECK(neuro::idle_poll() == std::chrono::microseconds(100));
+    CHECK_THROWS_WITH(neuro::set_idle_poll(std::chrono::microseconds(-1)),
+                      Contains("set_idle_poll") && Contains("-1 us"));
+    CHECK(neuro::idle_poll() == std::chrono::microseconds(100));
+}
+
+TEST_CASE("a child process made by fork splits passes over threads of its own", "[parallel]") {
+    neuro::detail::for_slices(2, 2, [](Index, Index) {});  // the parent's workers exist
+    const pid_t child = fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        alarm(20);  // a child left waiting for the parent's workers dies of SIGALRM
+        std::vector<std::thread::id> thread_of(2);
+        neuro::detail::for_slices(2, 2, [&](Index first, Index) { thread_of[first] = std::this_thread::get_id(); });
+        _exit(thread_of[0] != thread_of[1] ? 0 : 1);
+    }
+    int status = 0;
+    REQUIRE(waitpid(child, &status, 0) == child);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+}
+
 TEST_CASE("a large pass may take the threads set_num_threads allows, a small one stays on the caller",
           "[parallel]") {
     neuro::set_num_threads(2);
     CHECK(neuro::detail::pass_threads(1000) == 1);
 #ifdef _OPENMP
     CHECK(neuro::detail::pass_threads(double(large)) == 2);
-    std::vector<int> thread_of(2, -1);
-    neuro::detail::for_slices(2, 2, [&](Index first, Index) { thread_of[first] = omp_get_thread_num(); });
-    CHECK(thread_of[0] != thread_of[1]);
     // Inside a parallel region, a pass does not start another.
     int nested = 0;
 #pragma omp parallel num_threads(2)

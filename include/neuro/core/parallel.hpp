@@ -1,5 +1,5 @@
 #pragma once
-// Work split into contiguous slices, one per OpenMP thread.
+// Work split into contiguous slices, one per thread.
 //
 // Besides its products, a training step makes passes that memory, not arithmetic, bounds: the
 // optimizer's update, the gradients' finiteness check, activations, the bias's sum. Left on
@@ -7,11 +7,13 @@
 // fewer than serial_pass_values values stay on the calling thread: waking another costs more
 // than it saves (W1's passes hold a few thousand values).
 
+#include "neuro/core/thread_pool.hpp"
 #include "neuro/core/threads.hpp"
 #include "neuro/core/types.hpp"
 #include "neuro/core/vectorized.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <exception>
 
 #ifdef _OPENMP
@@ -23,42 +25,40 @@ namespace neuro::detail {
 /// Values below which an elementwise pass stays on one thread.
 inline constexpr double serial_pass_values = 1 << 18;
 
-/// The threads a pass over `values` values may use: 1 below serial_pass_values, inside
-/// another parallel region, or in a build without OpenMP.
+/// The threads a pass over `values` values may use: 1 below serial_pass_values, inside a
+/// slice or an OpenMP parallel region, or in a build without OpenMP.
 inline int pass_threads(double values) {
 #ifdef _OPENMP
-    if (values >= serial_pass_values && !omp_in_parallel()) return num_threads();
+    if (values >= serial_pass_values && !omp_in_parallel() && !ThreadPool::in_job()) return num_threads();
 #endif
     (void)values;
     return 1;
 }
 
-/// Calls body(first, count) on `threads` contiguous slices of [0, items), one per OpenMP
-/// thread (one call on the calling thread when threads is 1; one after another without
-/// OpenMP), and returns whether every call returned true. An exception from a slice is
-/// rethrown once all are done: one that left the parallel region would end the program.
+/// Calls body(first, count) on up to `threads` contiguous slices of [0, items), one per
+/// thread of ThreadPool (the first on the calling thread), and returns whether every call
+/// returned true. The slices run one after another on the calling thread when the pool is
+/// busy with another thread's slices or when called from a slice. An exception from a slice
+/// is rethrown once all are done.
 template <class Body>
 bool all_slices(Index items, int threads, Body&& body) {
-    threads = static_cast<int>(std::clamp<Index>(items, 1, std::max(threads, 1)));
+    threads = static_cast<int>(std::clamp<Index>(items, 1, std::clamp(threads, 1, ThreadPool::max_parts)));
     if (threads == 1) return body(Index(0), items);
-    bool all = true;
+    std::atomic<bool> all{true};
     std::exception_ptr failure;
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(threads) schedule(static) reduction(&& : all)
-#endif
-    for (int part = 0; part < threads; ++part) {
+    std::atomic_flag failed;
+    auto part_body = [&](int part) {
         const Index first = items * part / threads;
         try {
-            all = body(first, items * (part + 1) / threads - first) && all;
+            if (!body(first, items * (part + 1) / threads - first)) all.store(false, std::memory_order_relaxed);
         } catch (...) {
-#ifdef _OPENMP
-#pragma omp critical(neuro_slice_failure)
-#endif
-            failure = std::current_exception();
+            if (!failed.test_and_set()) failure = std::current_exception();
         }
-    }
+    };
+    if (!ThreadPool::instance().try_run(threads, part_body))
+        for (int part = 0; part < threads; ++part) part_body(part);
     if (failure) std::rethrow_exception(failure);
-    return all;
+    return all.load();
 }
 
 /// Calls body(first, count) on `threads` contiguous slices of [0, items); see all_slices.

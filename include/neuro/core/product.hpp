@@ -5,7 +5,7 @@
 // costs more than it saves (W1, at most 64 x 64 x 32, ran several times slower at 2 threads
 // than at 1). Matrix-vector products run Eigen's kernel for them; a * b and
 // a * b^T small_product (no packing); the rest Eigen's packed kernel, in buffers that are
-// reused, and above serial_product_work split by rows or columns over the OpenMP threads.
+// reused, and above serial_product_work split by rows or columns over threads (parallel.hpp).
 // With NEURO_USE_OPENBLAS, the large products are OpenBLAS's (through Eigen).
 
 #include "neuro/core/parallel.hpp"
@@ -79,13 +79,13 @@ void packed_product(Index rows, Index columns, Index depth, const T* a, Index ld
 /// inside another parallel region, or in a build without OpenMP.
 inline int product_threads(double work) {
 #ifdef _OPENMP
-    if (work >= serial_product_work && !omp_in_parallel()) return Eigen::nbThreads();
+    if (work >= serial_product_work && !omp_in_parallel() && !ThreadPool::in_job()) return Eigen::nbThreads();
 #endif
     (void)work;
     return 1;
 }
 
-/// result (+)= op(a) * op(b), its rows or columns split evenly over `threads` OpenMP threads.
+/// result (+)= op(a) * op(b), its rows or columns split evenly over `threads` threads.
 /// Each thread packs and multiplies its own block, so that none waits on another until all
 /// are done. Eigen's own threaded product shares packed blocks between threads that spin
 /// while they wait: on a machine busy with other work, W2 ran 6 times slower at 2 threads
