@@ -122,7 +122,8 @@ def main():
                if args.native == "ON" else
                "`-O3 -DNDEBUG`, portable (no `-march=native`): Eigen uses SSE2 only, while PyTorch and OpenBLAS "
                "pick AVX2/FMA kernels at run time.")
-            + " neuro-openblas is neuro built with `NEURO_USE_BLAS=ON`. All runs have `OMP_WAIT_POLICY=passive`.", ""]
+            + " neuro-openblas is neuro built with `NEURO_USE_BLAS=ON`. All runs have `OMP_WAIT_POLICY=passive`, and"
+            + " `OPENBLAS_NUM_THREADS` and `OMP_NUM_THREADS` set to their thread count.", ""]
 
     for workload, (key, unit, higher_better) in FIGURE.items():
         direction = "higher is better" if higher_better else "lower is better"

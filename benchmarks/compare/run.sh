@@ -8,7 +8,8 @@
 #
 #   benchmarks/compare/run.sh            # REPEATS=3 rounds; OUT=path writes elsewhere
 #
-# Peers are not part of CI. Every run gets OMP_WAIT_POLICY=passive: idle OpenMP threads
+# Peers are not part of CI. Every run at N threads gets OPENBLAS_NUM_THREADS and
+# OMP_NUM_THREADS set to N, and OMP_WAIT_POLICY=passive: idle OpenMP threads
 # that spin steal the other core (PyTorch and libtorch use OpenMP). neuro's own workers do
 # not read it: they poll, yielding their core, then sleep (include/neuro/core/thread_pool.hpp).
 set -euo pipefail
@@ -93,6 +94,9 @@ compile_seconds "compile bench_w1_plain_eigen (Eigen only)" \
     benchmarks/CMakeFiles/bench_w1_plain_eigen.dir/end_to_end/plain_eigen_w1.cpp.o
 for round in $(seq 1 "$repeats"); do
     for threads in 1 2; do
+        # OpenBLAS's own threads (PyTorch's and libtorch's GEMMs) ignore their framework's
+        # thread setting: unbounded, PyTorch ran W2 at "1 thread" 1.3x faster, on both cores.
+        export OPENBLAS_NUM_THREADS=$threads OMP_NUM_THREADS=$threads
         r=(--threads "$threads" --repeats 1)
         # A W1 fit takes milliseconds: one alone is mostly process start-up and scheduler
         # noise, so each W1 program reports the median of 5 fits from the same weights.
