@@ -6,10 +6,10 @@
 // see parallel.hpp), in a program built with OpenMP (CMake option NEURO_USE_OPENMP, or
 // -fopenmp): the thread count is OpenMP's (OMP_NUM_THREADS, or one per core) until
 // set_num_threads changes it. Without OpenMP there is one thread and set_num_threads changes
-// nothing. neuro runs the parts on workers of its own (thread_pool.hpp), which poll for
-// work for 100 us (set_idle_poll), yielding their core to any other thread, before they
-// sleep; OMP_WAIT_POLICY does not apply to them. On OpenBLAS (NEURO_USE_BLAS) the large products are OpenBLAS's,
-// threaded by its own pool.
+// nothing. neuro runs the parts on workers of its own (thread_pool.hpp), which poll for work
+// for 100 us (set_idle_poll), yielding their core to any other thread, before they sleep;
+// OMP_WAIT_POLICY does not apply to them. On OpenBLAS (NEURO_USE_BLAS) the large products
+// are OpenBLAS's, threaded by its own pool, and the thread count is OpenBLAS's.
 
 #include "neuro/core/error.hpp"
 #include "neuro/core/thread_pool.hpp"
