@@ -98,7 +98,7 @@ TEST_CASE("an exception thrown in a slice is rethrown once all slices are done",
     }
 }
 
-TEST_CASE("slices run on threads of their own; a slice's own slices run on its thread", "[parallel]") {
+TEST_CASE("slices run on threads of their own, and a slice's own slices run on its thread", "[parallel]") {
     for (const int threads : {2, 3}) {
         INFO(threads << " threads");
         std::vector<std::thread::id> thread_of(static_cast<std::size_t>(threads));

@@ -186,7 +186,8 @@ TEST_CASE("KFold tests every sample exactly once, in folds whose sizes differ by
     CHECK(sorted(tested) == all_rows(samples));
 }
 
-TEST_CASE("KFold without shuffle tests contiguous runs; with shuffle, seeded runs of a permutation", "[split][kfold]") {
+TEST_CASE("KFold without shuffle tests contiguous runs, and with shuffle seeded runs of a permutation",
+          "[split][kfold]") {
     const auto ordered = KFold(3).split(7);
     CHECK(ordered[0].test == std::vector<Index>{0, 1, 2});
     CHECK(ordered[1].test == std::vector<Index>{3, 4});
