@@ -70,6 +70,13 @@ void for_slices(Index items, int threads, Body&& body) {
     });
 }
 
+/// Calls body(first, count) on slices of the columns of `matrix` (first, count: columns), on
+/// threads when the matrix holds at least serial_pass_values values.
+template <class Matrix, class Body>
+void for_column_slices(const Matrix& matrix, Body&& body) {
+    for_slices(matrix.cols(), pass_threads(double(matrix.size())), body);
+}
+
 /// Whether every value is finite, the slices checked on threads when there are many.
 template <Scalar T>
 bool all_finite_in_slices(ConstVectorView<T> values) {

@@ -132,9 +132,7 @@ void product(ConstMatrixView<T> a, ConstMatrixView<T> b, MatrixView<T> result) {
             result.noalias() += op_a() * op_b();
         } else if (on_blas) {
             // Eigen would zero the result on this thread before OpenBLAS adds to it.
-            for_slices(result.cols(), pass_threads(double(result.size())), [&](Index first, Index count) {
-                columns(result, first, count).setZero();
-            });
+            for_column_slices(result, [&](Index first, Index count) { columns(result, first, count).setZero(); });
             result.noalias() += op_a() * op_b();
         } else {
             result.noalias() = op_a() * op_b();

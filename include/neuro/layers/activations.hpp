@@ -28,14 +28,14 @@ public:
     std::unique_ptr<Layer<T>> clone() const override { return std::make_unique<A>(self()); }
 
     void forward(ConstMatrixView<T> input, MatrixView<T> output) const final {
-        for_samples(output, [&](Index first, Index count) {
+        detail::for_column_slices(output, [&](Index first, Index count) {
             self().forward_samples(detail::columns(input, first, count), detail::columns(output, first, count));
         });
     }
 
     void backward(ConstMatrixView<T> input, ConstMatrixView<T> output, ConstMatrixView<T> output_gradient,
                   MatrixView<T> input_gradient) final {
-        for_samples(input_gradient, [&](Index first, Index count) {
+        detail::for_column_slices(input_gradient, [&](Index first, Index count) {
             self().backward_samples(detail::columns(input, first, count), detail::columns(output, first, count),
                                     detail::columns(output_gradient, first, count),
                                     detail::columns(input_gradient, first, count));
@@ -45,12 +45,6 @@ public:
 private:
     const A& self() const { return static_cast<const A&>(*this); }
     A& self() { return static_cast<A&>(*this); }
-
-    /// body(first, count) over the samples (columns) of `result`, on threads when it is large.
-    template <class Body>
-    static void for_samples(MatrixView<T> result, Body&& body) {
-        detail::for_slices(result.cols(), detail::pass_threads(double(result.size())), body);
-    }
 };
 
 /// max(x, 0).

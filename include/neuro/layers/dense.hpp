@@ -95,8 +95,7 @@ public:
     void forward(ConstMatrixView<T> input, MatrixView<T> output) const override {
         if (options_.use_bias) {
             // The product adds to the bias: no pass of its own.
-            const int threads = detail::pass_threads(double(output.size()));
-            detail::for_slices(output.cols(), threads, [&](Index first, Index count) {
+            detail::for_column_slices(output, [&](Index first, Index count) {
                 detail::columns(output, first, count).colwise() = bias();
             });
             detail::multiply_add<false, false>(weight(), input, output);
