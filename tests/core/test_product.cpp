@@ -1,6 +1,7 @@
 // detail::multiply: Dense's products, on one thread below a size, Eigen's product above;
 // detail::small_product, the kernel without packing for the small ones. Also built with
-// OpenMP and on OpenBLAS (tests/CMakeLists.txt), the other ways the products can run.
+// OpenMP and on OpenBLAS with OpenMP (tests/CMakeLists.txt), the other ways the products can
+// run.
 
 #include <neuro/core/product.hpp>
 #include <neuro/core/small_product.hpp>
@@ -104,8 +105,9 @@ TEST_CASE("multiply equals Eigen's product with and without transposes, small an
 }
 
 TEST_CASE("multiply gives Eigen's product when large products take two threads", "[product][threads]") {
-    // With OpenMP (test_product_openmp) these split their rows (700 x 3) or columns (3 x 701)
-    // over the threads, unevenly where the count is odd; without it they run on one.
+    // With OpenMP (test_product_openmp, test_product_openblas) these split their rows
+    // (700 x 3) or columns (3 x 701) over the threads, unevenly where the count is odd;
+    // without it they run on one.
     neuro::set_num_threads(2);
     STATIC_REQUIRE(3.0 * 700 * 600 > neuro::detail::serial_product_work);
     check_product<false, false>(700, 3, 600);
@@ -121,6 +123,30 @@ TEST_CASE("multiply gives Eigen's product when large products take two threads",
     check_sizes<false, true>();
     neuro::set_num_threads(1);
 }
+
+#ifdef NEURO_USE_OPENBLAS
+TEST_CASE("On OpenBLAS, neuro splits a product only while OpenBLAS's own pool has one thread", "[product][threads]") {
+    const double large = 4 * neuro::detail::serial_product_work;
+    // OpenBLAS's pool threads the product: a split over neuro's threads would nest the two.
+    openblas_set_num_threads(2);
+    CHECK(neuro::detail::product_threads(large) == 1);
+    check_product<false, true>(700, 3, 600);
+    neuro::set_num_threads(2);
+    CHECK(neuro::num_threads() == 2);
+#ifdef _OPENMP
+    // neuro's workers take the products; each part runs OpenBLAS on one thread.
+    CHECK(openblas_get_num_threads() == 1);
+    CHECK(neuro::detail::product_threads(large) == 2);
+    CHECK(neuro::detail::product_threads(neuro::detail::serial_product_work / 2) == 1);
+#else
+    CHECK(openblas_get_num_threads() == 2);
+    CHECK(neuro::detail::product_threads(large) == 1);
+#endif
+    check_product<true, false>(3, 701, 600);
+    neuro::set_num_threads(1);
+    CHECK(openblas_get_num_threads() == 1);
+}
+#endif
 
 TEST_CASE("multiply of an empty depth gives zeros, multiply_add leaves the result", "[product]") {
     const Matrix a(3, 0), b(0, 4);

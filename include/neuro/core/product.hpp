@@ -6,7 +6,8 @@
 // than at 1). Matrix-vector products run Eigen's kernel for them; a * b and
 // a * b^T small_product (no packing); the rest Eigen's packed kernel, in buffers that are
 // reused, and above serial_product_work split by rows or columns over threads (parallel.hpp).
-// With NEURO_USE_OPENBLAS, the large products are OpenBLAS's (through Eigen).
+// With NEURO_USE_OPENBLAS, the large products are OpenBLAS's (through Eigen), split over the
+// same threads when OpenBLAS runs on one thread (see threads.hpp), else threaded by its pool.
 
 #include "neuro/core/parallel.hpp"
 #include "neuro/core/small_product.hpp"
@@ -75,11 +76,44 @@ void packed_product(Index rows, Index columns, Index depth, const T* a, Index ld
     Kernel::run(rows, columns, depth, a, lda, b, ldb, result, 1, ldr, T(1), blocking, nullptr);
 }
 
+/// As packed_product, on OpenBLAS through Eigen's BLAS binding (EIGEN_USE_BLAS).
+template <bool TransposeA, bool TransposeB, bool Add, Scalar T>
+void blas_product(Index rows, Index columns, Index depth, const T* a, Index lda, const T* b, Index ldb, T* result,
+                  Index ldr) {
+    using Strided = Eigen::OuterStride<>;
+    using ConstMap = Eigen::Map<const Matrix<T>, 0, Strided>;
+    const ConstMap a_map(a, TransposeA ? depth : rows, TransposeA ? rows : depth, Strided(lda));
+    const ConstMap b_map(b, TransposeB ? columns : depth, TransposeB ? depth : columns, Strided(ldb));
+    const auto op_a = [&] { if constexpr (TransposeA) return a_map.transpose(); else return a_map; };
+    const auto op_b = [&] { if constexpr (TransposeB) return b_map.transpose(); else return b_map; };
+    Eigen::Map<Matrix<T>, 0, Strided> result_map(result, rows, columns, Strided(ldr));
+    // Eigen too zeroes the result and has OpenBLAS add to it; here the zeroing runs on the
+    // thread that owns the block.
+    if constexpr (!Add) result_map.setZero();
+    result_map.noalias() += op_a() * op_b();
+}
+
+/// The kernel of a product: Eigen's packed one, or OpenBLAS's.
+enum class Kernel { eigen, blas };
+
+template <Kernel kernel, bool TransposeA, bool TransposeB, bool Add, Scalar T>
+void block_product(Index rows, Index columns, Index depth, const T* a, Index lda, const T* b, Index ldb, T* result,
+                   Index ldr) {
+    if constexpr (kernel == Kernel::blas)
+        blas_product<TransposeA, TransposeB, Add>(rows, columns, depth, a, lda, b, ldb, result, ldr);
+    else
+        packed_product<TransposeA, TransposeB, Add>(rows, columns, depth, a, lda, b, ldb, result, ldr);
+}
+
 /// The threads a product of `work` multiply-adds may use: 1 below serial_product_work,
-/// inside another parallel region, or in a build without OpenMP.
+/// inside another parallel region, in a build without OpenMP, or when OpenBLAS threads the
+/// product by its own pool (a split would nest the two).
 inline int product_threads(double work) {
 #ifdef _OPENMP
-    if (work >= serial_product_work && !omp_in_parallel() && !ThreadPool::in_job()) return Eigen::nbThreads();
+#ifdef NEURO_USE_OPENBLAS
+    if (openblas_get_num_threads() > 1) return 1;
+#endif
+    if (work >= serial_product_work && !omp_in_parallel() && !ThreadPool::in_job()) return num_threads();
 #endif
     (void)work;
     return 1;
@@ -91,22 +125,22 @@ inline int product_threads(double work) {
 /// while they wait: on a machine busy with other work, W2 ran 6 times slower at 2 threads
 /// than at 1. Every thread packs all of the operand its block shares, op(a) for a block of
 /// columns and op(b) for one of rows, so the split is the one that shares the smaller.
-template <bool TransposeA, bool TransposeB, bool Add, Scalar T>
+template <Kernel kernel, bool TransposeA, bool TransposeB, bool Add, Scalar T>
 void threaded_product(ConstMatrixView<T> a, ConstMatrixView<T> b, MatrixView<T> result, Index depth, int threads) {
     const Index rows = result.rows(), ldr = result.rows();
     if (rows > result.cols()) {
         for_slices(rows, threads, [&](Index first, Index count) {
             // Rows [first, first + count) of op(a): columns of a when it is transposed.
             const T* a_block = a.data() + (TransposeA ? first * a.rows() : first);
-            packed_product<TransposeA, TransposeB, Add>(count, result.cols(), depth, a_block, a.rows(), b.data(),
-                                                        b.rows(), result.data() + first, ldr);
+            block_product<kernel, TransposeA, TransposeB, Add>(count, result.cols(), depth, a_block, a.rows(),
+                                                               b.data(), b.rows(), result.data() + first, ldr);
         });
     } else {
         for_slices(result.cols(), threads, [&](Index first, Index count) {
             // Columns [first, first + count) of op(b): rows of b when it is transposed.
             const T* b_block = b.data() + (TransposeB ? first : first * b.rows());
-            packed_product<TransposeA, TransposeB, Add>(rows, count, depth, a.data(), a.rows(), b_block, b.rows(),
-                                                        result.data() + first * ldr, ldr);
+            block_product<kernel, TransposeA, TransposeB, Add>(rows, count, depth, a.data(), a.rows(), b_block,
+                                                               b.rows(), result.data() + first * ldr, ldr);
         });
     }
 }
@@ -117,30 +151,33 @@ template <bool TransposeA, bool TransposeB, bool Add, Scalar T>
 void product(ConstMatrixView<T> a, ConstMatrixView<T> b, MatrixView<T> result) {
     const Index depth = TransposeA ? a.rows() : a.cols();
     const double work = double(result.rows()) * double(result.cols()) * double(depth);
-#ifdef NEURO_USE_OPENBLAS
-    const bool on_blas = work >= serial_product_work;  // OpenBLAS threads it by its own pool
-#else
-    const bool on_blas = false;
-#endif
     // Eigen never threads a matrix-vector product, and its kernel for it beats the general
     // product's packing. Outer products (depth 1) go on below: Eigen would run them through
     // its general product, threaded by its own rules.
-    if (on_blas || result.rows() == 1 || result.cols() == 1) {
+    if (result.rows() == 1 || result.cols() == 1) {
         const auto op_a = [&] { if constexpr (TransposeA) return a.transpose(); else return a; };
         const auto op_b = [&] { if constexpr (TransposeB) return b.transpose(); else return b; };
-        if constexpr (Add) {
-            result.noalias() += op_a() * op_b();
-        } else if (on_blas) {
-            // Eigen would zero the result on this thread before OpenBLAS adds to it.
-            for_column_slices(result, [&](Index first, Index count) { columns(result, first, count).setZero(); });
-            result.noalias() += op_a() * op_b();
-        } else {
-            result.noalias() = op_a() * op_b();
-        }
+        if constexpr (Add) result.noalias() += op_a() * op_b();
+        else result.noalias() = op_a() * op_b();
         return;
     }
-    if (const int threads = product_threads(work); threads > 1) {
-        threaded_product<TransposeA, TransposeB, Add>(a, b, result, depth, threads);
+    const int threads = product_threads(work);
+#ifdef NEURO_USE_OPENBLAS
+    if (work >= serial_product_work) {
+        if (threads > 1) {
+            threaded_product<Kernel::blas, TransposeA, TransposeB, Add>(a, b, result, depth, threads);
+            return;
+        }
+        // Where OpenBLAS's own pool runs the product, the zeroing may still take neuro's.
+        if constexpr (!Add)
+            for_column_slices(result, [&](Index first, Index count) { columns(result, first, count).setZero(); });
+        blas_product<TransposeA, TransposeB, true>(result.rows(), result.cols(), depth, a.data(), a.rows(), b.data(),
+                                                   b.rows(), result.data(), result.rows());
+        return;
+    }
+#endif
+    if (threads > 1) {
+        threaded_product<Kernel::eigen, TransposeA, TransposeB, Add>(a, b, result, depth, threads);
         return;
     }
     if constexpr (!TransposeA) {

@@ -8,8 +8,13 @@
 // set_num_threads changes it. Without OpenMP there is one thread and set_num_threads changes
 // nothing. neuro runs the parts on workers of its own (thread_pool.hpp), which poll for work
 // for 100 us (set_idle_poll), yielding their core to any other thread, before they sleep;
-// OMP_WAIT_POLICY does not apply to them. On OpenBLAS (NEURO_USE_BLAS) the large products
-// are OpenBLAS's, threaded by its own pool, and the thread count is OpenBLAS's.
+// OMP_WAIT_POLICY does not apply to them.
+//
+// On OpenBLAS (NEURO_USE_BLAS) the large products are OpenBLAS's. With OpenMP,
+// set_num_threads sets OpenBLAS's own pool to one thread and neuro splits each product over
+// its workers, as it does its own kernel's (W2 at 2 threads ran 1.10x faster than on
+// OpenBLAS's pool, which wakes apart from neuro's workers); until then, OpenBLAS's pool runs
+// the products. Without OpenMP, set_num_threads sets OpenBLAS's pool.
 
 #include "neuro/core/error.hpp"
 #include "neuro/core/thread_pool.hpp"
@@ -30,17 +35,20 @@ namespace neuro {
 /// Not to be called while another thread trains or predicts.
 inline void set_num_threads(int threads) {
     if (threads < 1) fail("set_num_threads: the thread count must be at least 1, got {}", threads);
-#ifdef NEURO_USE_OPENBLAS
+#if defined(NEURO_USE_OPENBLAS) && defined(_OPENMP)
+    openblas_set_num_threads(1);
+    Eigen::setNbThreads(threads);
+#elif defined(NEURO_USE_OPENBLAS)
     openblas_set_num_threads(threads);
 #else
     Eigen::setNbThreads(threads);
 #endif
 }
 
-/// The threads the products and passes may use: 1 in a build without OpenMP (or OpenBLAS),
-/// else what set_num_threads set (by default one per core).
+/// The threads neuro's products and passes may use: what set_num_threads set, by default
+/// one per core; 1 without OpenMP, where on OpenBLAS it is OpenBLAS's count.
 inline int num_threads() {
-#ifdef NEURO_USE_OPENBLAS
+#if defined(NEURO_USE_OPENBLAS) && !defined(_OPENMP)
     return openblas_get_num_threads();
 #else
     return Eigen::nbThreads();
