@@ -270,8 +270,8 @@ TEMPLATE_TEST_CASE("train_on_batch allocates nothing once its batch sizes have b
 }
 
 TEST_CASE("A training step of W2's size allocates nothing once its batch size has been seen", "[allocations]") {
-    // Products this large need packing blocks beyond Eigen's 128 KiB stack buffers. In the
-    // builds with OpenMP, two threads split them, and on OpenBLAS each part is OpenBLAS's.
+    // Products this large need packing blocks beyond Eigen's 128 KiB stack buffers. Two
+    // threads split them, and on OpenBLAS each part is OpenBLAS's.
     const int threads = neuro::num_threads();
     neuro::set_num_threads(2);
     neuro::Sequential<float> model;

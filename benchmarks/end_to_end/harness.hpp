@@ -97,8 +97,7 @@ int run(int argc, char** argv, std::string_view usage, Options defaults, Extras 
     }
 }
 
-/// Asks for `requested` threads; returns the count the products will really use (always 1
-/// in a build without OpenMP or OpenBLAS).
+/// Asks for `requested` threads; returns the count the products will really use.
 inline int use_threads(int requested) {
     neuro::set_num_threads(requested);
     return neuro::num_threads();

@@ -14,7 +14,7 @@ Trains W1 (Dense 10-64-64-1, Adam 1e-3, binary cross-entropy, batch 32, 10 epoch
 1000 samples of the seed problem) R times from the same weights, and prints one JSON
 object: the median fit time, microseconds per step and the accuracy on the training set.
 
-  --threads N     threads for the products and passes (default 1; needs OpenMP)
+  --threads N     threads for the products and passes (default 1)
   --repeats R     timed runs (default 3)
   --idle-poll US  how long idle threads poll before they sleep (default 100; 0 sleeps at once)
 )";

@@ -18,7 +18,7 @@ Trains W2 (Dense 784-512-256-10, Adam 1e-3, categorical cross-entropy, batch 128
 object: the median fit time, training samples per second and the test accuracy.
 Fashion-MNIST comes from Debian's dataset-fashion-mnist package.
 
-  --threads N     threads for the products and passes (default 1; needs OpenMP)
+  --threads N     threads for the products and passes (default 1)
   --repeats R     timed runs (default 3)
   --idle-poll US  how long idle threads poll before they sleep (default 100; 0 sleeps at once)
   --epochs E      epochs per run (default 1, the speed measure; 5 for the accuracy measure)

@@ -16,7 +16,7 @@ on 8192 random normal samples with 10 random classes R times from the same weigh
 prints one JSON object: the median fit time and the GFLOP/s achieved (6 M N K flops per
 Dense layer per batch, 4 M N K for the first, whose input gradient is not computed).
 
-  --threads N     threads for the products and passes (default 1; needs OpenMP)
+  --threads N     threads for the products and passes (default 1)
   --repeats R     timed runs (default 3)
   --idle-poll US  how long idle threads poll before they sleep (default 100; 0 sleeps at once)
 )";

@@ -1,7 +1,7 @@
 // The passes neuro splits over threads (core/parallel.hpp, core/thread_pool.hpp): the slices
 // cover every item once, on threads of their own, and a split pass gives what the same pass on
 // one thread gives, bit for bit where no sum is regrouped. Built twice: as it is, and with
-// OpenMP (test_parallel_openmp), where the large passes run on two threads.
+// OpenMP (test_parallel_openmp), whose parallel regions a pass must not split again.
 
 #include "../support/activations.hpp"
 #include "../support/models.hpp"
@@ -44,8 +44,8 @@ using neuro::Index;
 using neuro::testing::random_matrix;
 using Catch::Matchers::Contains;
 
-/// Runs `one` on one thread, then `two` on two (on one again without OpenMP), so that a test
-/// can compare what each left behind.
+/// Runs `one` on one thread, then `two` on two, so that a test can compare what each left
+/// behind.
 void on_one_then_two_threads(const std::function<void()>& one, const std::function<void()>& two) {
     neuro::set_num_threads(1);
     one();
@@ -173,12 +173,21 @@ TEST_CASE("a child process made by fork splits passes over threads of its own", 
     CHECK(WEXITSTATUS(status) == 0);
 }
 
+TEST_CASE("the thread count starts at 1, or at OpenMP's count in a build with OpenMP", "[parallel]") {
+#ifdef _OPENMP
+    CHECK(neuro::detail::default_thread_count() == omp_get_max_threads());
+#else
+    CHECK(neuro::detail::default_thread_count() == 1);
+#endif
+}
+
 TEST_CASE("a large pass may take the threads set_num_threads allows, a small one stays on the caller",
           "[parallel]") {
     neuro::set_num_threads(2);
+    CHECK(neuro::num_threads() == 2);
     CHECK(neuro::detail::pass_threads(1000) == 1);
-#ifdef _OPENMP
     CHECK(neuro::detail::pass_threads(double(large)) == 2);
+#ifdef _OPENMP
     // Inside a parallel region, a pass does not start another.
     int nested = 0;
 #pragma omp parallel num_threads(2)
@@ -187,8 +196,6 @@ TEST_CASE("a large pass may take the threads set_num_threads allows, a small one
         nested = neuro::detail::pass_threads(double(large));
     }
     CHECK(nested == 1);
-#else
-    CHECK(neuro::detail::pass_threads(double(large)) == 1);
 #endif
     neuro::set_num_threads(1);
     CHECK(neuro::detail::pass_threads(double(large)) == 1);

@@ -25,14 +25,19 @@ namespace neuro::detail {
 /// Values below which an elementwise pass stays on one thread.
 inline constexpr double serial_pass_values = 1 << 18;
 
-/// The threads a pass over `values` values may use: 1 below serial_pass_values, inside a
-/// slice or an OpenMP parallel region, or in a build without OpenMP.
-inline int pass_threads(double values) {
+/// Whether the calling thread runs a slice, or is in an OpenMP parallel region: work it
+/// splits would nest in work already split.
+inline bool in_parallel_work() {
 #ifdef _OPENMP
-    if (values >= serial_pass_values && !omp_in_parallel() && !ThreadPool::in_job()) return num_threads();
+    if (omp_in_parallel()) return true;
 #endif
-    (void)values;
-    return 1;
+    return ThreadPool::in_job();
+}
+
+/// The threads a pass over `values` values may use: num_threads(), or 1 below
+/// serial_pass_values and in parallel work.
+inline int pass_threads(double values) {
+    return values >= serial_pass_values && !in_parallel_work() ? num_threads() : 1;
 }
 
 /// Calls body(first, count) on up to `threads` contiguous slices of [0, items), one per

@@ -19,10 +19,6 @@
 #include <cstddef>
 #include <vector>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 namespace neuro::detail {
 
 /// Multiply-adds below which a product stays on one thread.
@@ -105,18 +101,14 @@ void block_product(Index rows, Index columns, Index depth, const T* a, Index lda
         packed_product<TransposeA, TransposeB, Add>(rows, columns, depth, a, lda, b, ldb, result, ldr);
 }
 
-/// The threads a product of `work` multiply-adds may use: 1 below serial_product_work,
-/// inside another parallel region, in a build without OpenMP, or when OpenBLAS threads the
-/// product by its own pool (a split would nest the two).
+/// The threads a product of `work` multiply-adds may use: num_threads(), or 1 below
+/// serial_product_work, in parallel work, and while OpenBLAS threads the product by its own
+/// pool (a split would nest the two).
 inline int product_threads(double work) {
-#ifdef _OPENMP
 #ifdef NEURO_USE_OPENBLAS
     if (openblas_get_num_threads() > 1) return 1;
 #endif
-    if (work >= serial_product_work && !omp_in_parallel() && !ThreadPool::in_job()) return num_threads();
-#endif
-    (void)work;
-    return 1;
+    return work >= serial_product_work && !in_parallel_work() ? num_threads() : 1;
 }
 
 /// result (+)= op(a) * op(b), its rows or columns split evenly over `threads` threads.
