@@ -11,7 +11,7 @@
 //
 // On OpenBLAS (NEURO_USE_BLAS) the large products are OpenBLAS's. set_num_threads sets
 // OpenBLAS's own pool to one thread and neuro splits each product over its workers, as it
-// does its own kernel's (W2 at 2 threads ran 1.10x faster than on OpenBLAS's pool, which
+// does its own kernel's (W2 at 2 threads ran 1.09x faster than on OpenBLAS's pool, which
 // wakes apart from neuro's workers). Until then OpenBLAS's pool runs the products: neuro
 // splits none while OpenBLAS has more than one thread, which would nest the two pools.
 
