@@ -1,5 +1,5 @@
 // The limit for W3: Eigen's single-precision GEMM rate at exactly the products one W3
-// training step computes, with no library around them. Prints one JSON object in the style
+// training step computes, with no library around them; built on OpenBLAS, OpenBLAS's. Prints one JSON object in the style
 // of bench_w3, whose "gflops" is comparable to bench_w3's.
 
 #include "harness.hpp"
@@ -18,7 +18,8 @@ forward Y = W X, weight gradient dW = dY X^T and input gradient dX = W^T dY, eac
 median of R runs after one warm-up run. Prints one JSON object: GFLOP/s per product, and
 step_seconds and gflops over the products one W3 step computes (not the first layer's dX).
 
-  --threads N   threads for Eigen's matrix products (default 1; needs OpenMP)
+  --threads N   threads for the products: Eigen's (needs OpenMP), or on OpenBLAS its own
+                (default 1)
   --repeats R   timed runs of each product (default 3)
 )";
 
@@ -53,7 +54,7 @@ LayerTimes time_layer(const bench::DenseShape& shape, neuro::Index batch, int re
 }
 
 void run(const bench::Options& options) {
-    const int threads = bench::use_threads(options.threads);
+    const int threads = bench::use_library_threads(options.threads);
     const neuro::Index batch = bench::w3.batch_size;
     nlohmann::ordered_json layers = nlohmann::ordered_json::array();
     double step_seconds = 0;  // the products of one W3 step, counted as bench_w3 counts them
@@ -69,7 +70,11 @@ void run(const bench::Options& options) {
     }
     nlohmann::ordered_json json;
     json["workload"] = "W3";
+#ifdef NEURO_USE_OPENBLAS
+    json["implementation"] = "openblas-sgemm";
+#else
     json["implementation"] = "eigen-sgemm";
+#endif
     json["threads"] = threads;
     json["repeats"] = options.repeats;
     json["step_seconds"] = step_seconds;

@@ -103,6 +103,20 @@ inline int use_threads(int requested) {
     return neuro::num_threads();
 }
 
+/// For the programs that run Eigen's products without neuro (the plain Eigen loop, the GEMM
+/// limit): asks Eigen's own threads (OpenMP builds), or OpenBLAS's pool on OpenBLAS, for
+/// `requested` threads; returns the count they will really use. neuro::set_num_threads
+/// would set OpenBLAS's pool to one thread (neuro's workers split the products it runs).
+inline int use_library_threads(int requested) {
+#ifdef NEURO_USE_OPENBLAS
+    openblas_set_num_threads(requested);
+    return openblas_get_num_threads();
+#else
+    Eigen::setNbThreads(requested);
+    return Eigen::nbThreads();
+#endif
+}
+
 /// Asks for options' threads and idle poll, for a program that takes --idle-poll; returns the
 /// thread count the products will really use.
 inline int use_threads_and_poll(const Options& options) {

@@ -187,7 +187,7 @@ double training_accuracy(const Network& network, const Matrix& x, const Matrix& 
 }
 
 void run(const bench::Options& options) {
-    const int threads = bench::use_threads(options.threads);
+    const int threads = bench::use_library_threads(options.threads);
     const auto data = bench::w1_data();
     const Index batch = bench::w1.batch_size;
     const auto runs = bench::time_repeats(
