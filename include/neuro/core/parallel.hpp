@@ -4,8 +4,10 @@
 // Besides its products, a training step makes passes that memory, not arithmetic, bounds: the
 // optimizer's update, the gradients' finiteness check, activations, the bias's sum. Left on
 // one thread while the products ran on two, they took a quarter of a W3 step. Passes over
-// fewer than serial_pass_values values stay on the calling thread: waking another costs more
-// than it saves (W1's passes hold a few thousand values).
+// fewer than serial_pass_values values stay on the calling thread: handing work to another
+// costs more than it saves (W1's passes hold a few thousand values). W2's activations (32K
+// and 64K values) are worth splitting since the workers poll: at 2 threads, W2 ran 1.06x
+// faster with the limit at 2^15 than at 2^18; 2^14 and 2^16 were slower than 2^15.
 
 #include "neuro/core/thread_pool.hpp"
 #include "neuro/core/threads.hpp"
@@ -23,7 +25,7 @@
 namespace neuro::detail {
 
 /// Values below which an elementwise pass stays on one thread.
-inline constexpr double serial_pass_values = 1 << 18;
+inline constexpr double serial_pass_values = 1 << 15;
 
 /// Whether the calling thread runs a slice, or is in an OpenMP parallel region: work it
 /// splits would nest in work already split.
