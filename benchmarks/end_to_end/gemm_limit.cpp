@@ -1,6 +1,6 @@
-// The limit for W3: Eigen's single-precision GEMM rate at exactly the products one W3
-// training step computes, with no library around them; built on OpenBLAS, OpenBLAS's. Prints one JSON object in the style
-// of bench_w3, whose "gflops" is comparable to bench_w3's.
+// The limit for W3: Eigen's single-precision GEMM rate (OpenBLAS's, built on OpenBLAS) at
+// exactly the products one W3 training step computes, with no library around them. Prints
+// one JSON object in the style of bench_w3, whose "gflops" is comparable to bench_w3's.
 
 #include "harness.hpp"
 #include "workloads.hpp"
