@@ -157,8 +157,8 @@ def main():
                         "neuro's W2 keeps the images row-major (`RowMatrix<float>`, one contiguous image per row), "
                         "as the peers keep their tensors.", ""]
         if workload == "W3":
-            out += ["sgemm-eigen / sgemm-openblas: the GEMMs of one W3 step alone (`bench_gemm_limit`), "
-                    "the rate W3 is judged against.", ""]
+            out += ["sgemm-eigen / sgemm-openblas: the GEMMs of one W3 step alone (`bench_gemm_limit`, "
+                    "each product's time the median of 9), the rate W3 is judged against.", ""]
 
     out += goals(runs, ratio)
     compile_systems = sorted(s for s in runs if s.startswith("compile"))

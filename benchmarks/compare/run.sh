@@ -101,6 +101,10 @@ for round in $(seq 1 "$repeats"); do
         # A W1 fit takes milliseconds: one alone is mostly process start-up and scheduler
         # noise, so each W1 program reports the median of 5 fits from the same weights.
         w1=(--threads "$threads" --repeats 5)
+        # The limit's products take a tenth of a second in all, so one timing of each is at
+        # the mercy of a single noisy moment (the 1-thread limit ranged from 140 to 168
+        # GFLOP/s over one run's rounds): each is the median of 9.
+        limit=(--threads "$threads" --repeats 9)
         tiny=$peers/tiny_dnn_workloads_single
         ((threads == 2)) && tiny=$peers/tiny_dnn_workloads
         record "W1/$threads/neuro" "$round" $neuro/bench_w1 "${w1[@]}"
@@ -116,8 +120,8 @@ for round in $(seq 1 "$repeats"); do
         record "W3/$threads/neuro-openblas" "$round" $blas/bench_w3 "${r[@]}"
         record "W3/$threads/pytorch" "$round" $python benchmarks/compare/pytorch_workloads.py W3 "${r[@]}"
         record "W3/$threads/libtorch" "$round" "$peers/libtorch_workloads" W3 "${r[@]}"
-        record "W3/$threads/sgemm-eigen" "$round" $neuro/bench_gemm_limit "${r[@]}"
-        record "W3/$threads/sgemm-openblas" "$round" $blas/bench_gemm_limit "${r[@]}"
+        record "W3/$threads/sgemm-eigen" "$round" $neuro/bench_gemm_limit "${limit[@]}"
+        record "W3/$threads/sgemm-openblas" "$round" $blas/bench_gemm_limit "${limit[@]}"
     done
 done
 
