@@ -26,8 +26,10 @@ namespace bench {
 struct Options {
     int threads = 1;
     int repeats = 3;
-    int epochs = 1;          // only programs that accept --epochs change it
-    int idle_poll_us = 100;  // neuro::set_idle_poll; only programs that accept --idle-poll change it
+    int epochs = 1;  // only programs that accept --epochs change it
+    // neuro::set_idle_poll, the library's default unless a program that takes --idle-poll
+    // is given one.
+    int idle_poll_us = static_cast<int>(neuro::idle_poll().count());
 };
 
 /// The flags a program accepts besides --threads and --repeats.

@@ -126,7 +126,8 @@ TEST_CASE("slices run on threads of their own, and a slice's own slices run on i
 
 TEST_CASE("threads that split passes at the same time each get every item once", "[parallel]") {
     // Without polling every wait sleeps: a wake-up lost there would hang the test.
-    for (const auto poll : {neuro::idle_poll(), std::chrono::microseconds(0)}) {
+    const auto default_poll = neuro::idle_poll();
+    for (const auto poll : {default_poll, std::chrono::microseconds(0)}) {
         INFO("idle poll " << poll.count() << " us");
         neuro::set_idle_poll(poll);
         constexpr int callers = 4, rounds = 200;
@@ -147,7 +148,7 @@ TEST_CASE("threads that split passes at the same time each get every item once",
         for (auto& thread : threads) thread.join();
         CHECK(wrong == 0);
     }
-    neuro::set_idle_poll(std::chrono::microseconds(100));
+    neuro::set_idle_poll(default_poll);
 }
 
 TEST_CASE("the idle poll is 100 us unless set, and never negative", "[parallel]") {

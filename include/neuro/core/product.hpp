@@ -105,10 +105,11 @@ void block_product(Index rows, Index columns, Index depth, const T* a, Index lda
 /// serial_product_work, in parallel work, and while OpenBLAS threads the product by its own
 /// pool (a split would nest the two).
 inline int product_threads(double work) {
+    if (work < serial_product_work || in_parallel_work()) return 1;
 #ifdef NEURO_USE_OPENBLAS
     if (openblas_get_num_threads() > 1) return 1;
 #endif
-    return work >= serial_product_work && !in_parallel_work() ? num_threads() : 1;
+    return num_threads();
 }
 
 /// result (+)= op(a) * op(b), its rows or columns split evenly over `threads` threads.
