@@ -4,6 +4,7 @@
 #include "neuro/callbacks/callback.hpp"
 #include "neuro/callbacks/progress.hpp"
 #include "neuro/core/error.hpp"
+#include "neuro/core/huge_pages.hpp"
 #include "neuro/core/parallel.hpp"
 #include "neuro/core/vectorized.hpp"
 #include "neuro/core/random.hpp"
@@ -123,10 +124,10 @@ public:
         check_chains(*layer);
         const Index old_count = parameters_.size();
         const Index new_count = old_count + layer->parameter_count();
-        Vector<T> parameters = Vector<T>::Zero(new_count);
+        Vector<T> parameters = detail::zeros_on_huge_pages<T>(new_count);
         parameters.head(old_count) = parameters_;
         parameters_.swap(parameters);
-        gradients_ = Vector<T>::Zero(new_count);
+        gradients_ = detail::zeros_on_huge_pages<T>(new_count);
         layers_.push_back(std::move(layer));
         bind_layers();
         layers_.back()->initialize_parameters(random_);

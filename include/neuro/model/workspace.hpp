@@ -1,6 +1,7 @@
 #pragma once
 // Workspace: the batch buffers of one pass through a model.
 
+#include "neuro/core/huge_pages.hpp"
 #include "neuro/core/types.hpp"
 #include "neuro/layers/layer.hpp"
 
@@ -34,10 +35,11 @@ public:
         const Index per_sample = offsets_.back();
         if (batch > capacity_ || target_width * batch > targets_.size()) {
             capacity_ = std::max(batch, capacity_);
-            activations_.resize(per_sample * capacity_);
-            targets_.resize(target_width * capacity_);
+            detail::resize_on_huge_pages(activations_, per_sample * capacity_);
+            detail::resize_on_huge_pages(targets_, target_width * capacity_);
         }
-        if (with_gradients && gradients_.size() < per_sample * capacity_) gradients_.resize(per_sample * capacity_);
+        if (with_gradients && gradients_.size() < per_sample * capacity_)
+            detail::resize_on_huge_pages(gradients_, per_sample * capacity_);
     }
 
     /// Activation i (the input for i = 0, else layer i - 1's output): widths[i] x batch.

@@ -1,6 +1,7 @@
 #pragma once
 // Adagrad: per-parameter step sizes that shrink with the sum of past squared gradients.
 
+#include "neuro/core/huge_pages.hpp"
 #include "neuro/optimizers/optimizer.hpp"
 
 namespace neuro {
@@ -22,7 +23,7 @@ protected:
         return {{"squared_sum", this->view(squared_sum_)}};
     }
 
-    void reset_state(Index count) override { squared_sum_ = Vector<T>::Zero(count); }
+    void reset_state(Index count) override { squared_sum_ = detail::zeros_on_huge_pages<T>(count); }
 
     void update(Index first, VectorView<T> values, ConstVectorView<T> gradients) override {
         VectorView<T> squared_sum = this->part(squared_sum_, first, values.size());

@@ -1,6 +1,7 @@
 #pragma once
 // Adam: adaptive moment estimation (Kingma and Ba, 2015).
 
+#include "neuro/core/huge_pages.hpp"
 #include "neuro/core/vectorized.hpp"
 #include "neuro/optimizers/optimizer.hpp"
 
@@ -43,8 +44,8 @@ protected:
     }
 
     void reset_state(Index count) override {
-        first_moment_ = Vector<T>::Zero(count);
-        second_moment_ = Vector<T>::Zero(count);
+        first_moment_ = detail::zeros_on_huge_pages<T>(count);
+        second_moment_ = detail::zeros_on_huge_pages<T>(count);
     }
 
     // One pass over the four arrays, a SIMD packet at a time (three Eigen expressions took

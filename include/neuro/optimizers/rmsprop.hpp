@@ -1,6 +1,7 @@
 #pragma once
 // RMSprop: gradient scaled by a running root mean square of past gradients.
 
+#include "neuro/core/huge_pages.hpp"
 #include "neuro/optimizers/optimizer.hpp"
 
 #include <cmath>
@@ -39,8 +40,8 @@ protected:
     }
 
     void reset_state(Index count) override {
-        square_average_ = Vector<T>::Zero(count);
-        velocity_ = Vector<T>::Zero(momentum_ > 0 ? count : 0);
+        square_average_ = detail::zeros_on_huge_pages<T>(count);
+        velocity_ = detail::zeros_on_huge_pages<T>(momentum_ > 0 ? count : 0);
     }
 
     void update(Index first, VectorView<T> values, ConstVectorView<T> gradients) override {

@@ -1,6 +1,7 @@
 #pragma once
 // Stochastic gradient descent with optional (Nesterov) momentum.
 
+#include "neuro/core/huge_pages.hpp"
 #include "neuro/optimizers/optimizer.hpp"
 
 namespace neuro {
@@ -33,7 +34,7 @@ protected:
         return {{"velocity", this->view(velocity_)}};
     }
 
-    void reset_state(Index count) override { velocity_ = Vector<T>::Zero(momentum_ > 0 ? count : 0); }
+    void reset_state(Index count) override { velocity_ = detail::zeros_on_huge_pages<T>(momentum_ > 0 ? count : 0); }
 
     void update(Index first, VectorView<T> values, ConstVectorView<T> gradients) override {
         if (momentum_ == T(0)) {
