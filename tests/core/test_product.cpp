@@ -44,6 +44,7 @@ void check_sizes() {
     check_product<TransposeA, TransposeB>(1, 1, 1);
     check_product<TransposeA, TransposeB>(64, 32, 10);     // small: the one-thread kernel
     check_product<TransposeA, TransposeB>(37, 29, 53);     // odd sizes, partial blocks
+    check_product<TransposeA, TransposeB>(48, 20, 33);     // a^T: the small kernel on a's transpose
     check_product<TransposeA, TransposeB>(130, 100, 90);   // more than serial_product_work
     check_product<TransposeA, TransposeB>(64, 32, 1);      // outer products, small
     check_product<TransposeA, TransposeB>(1200, 1000, 1);  // and large
@@ -92,6 +93,19 @@ TEST_CASE("small_product equals the summed product for every row and column path
     SECTION("float, a b^T") { check_small_product_shapes<float, true>(); }
     SECTION("double, a b") { check_small_product_shapes<double, false>(); }
     SECTION("double, a b^T") { check_small_product_shapes<double, true>(); }
+}
+
+TEMPLATE_TEST_CASE("transpose_into equals Eigen's transpose, in SIMD blocks and at the edges", "[product]", float,
+                   double) {
+    using M = neuro::Matrix<TestType>;
+    for (const Index rows : {1, 2, 3, 8, 15, 16, 17, 33, 64})
+        for (const Index cols : {1, 4, 7, 16, 31, 32, 40}) {
+            const M a = M::Random(rows, cols);
+            M transposed = M::Constant(cols, rows, TestType(7));
+            neuro::detail::transpose_into(neuro::ConstMatrixView<TestType>(a.data(), rows, cols), transposed.data());
+            INFO("rows " << rows << ", cols " << cols);
+            CHECK(transposed == a.transpose());
+        }
 }
 
 TEST_CASE("multiply equals Eigen's product with and without transposes, small and large", "[product]") {

@@ -173,11 +173,12 @@ void product(ConstMatrixView<T> a, ConstMatrixView<T> b, MatrixView<T> result) {
         threaded_product<Kernel::eigen, TransposeA, TransposeB, Add>(a, b, result, depth, threads);
         return;
     }
-    if constexpr (!TransposeA) {
-        if (work < serial_product_work && small_product_vectorizes<T>(result.rows())) {
+    if (work < serial_product_work && small_product_vectorizes<T>(result.rows())) {
+        if constexpr (TransposeA)
+            small_product_transposed<TransposeB, Add>(a, b, result);
+        else
             small_product<TransposeB, Add>(a, b, result);
-            return;
-        }
+        return;
     }
     packed_product<TransposeA, TransposeB, Add>(result.rows(), result.cols(), depth, a.data(), a.rows(), b.data(),
                                                 b.rows(), result.data(), result.rows());

@@ -99,4 +99,50 @@ void small_product(ConstMatrixView<T> a, ConstMatrixView<T> b, MatrixView<T> res
                                     result.data(), result.rows());
 }
 
+/// transposed = a^T, column-major with leading dimension a.cols(). A block of width x width
+/// values moves as `width` SIMD packets transposed in registers: Eigen's transpose assignment
+/// moves one value at a time, and took 1.2 us for W1's 64 x 64 weights, as long as the
+/// product that reads them.
+// GCC warns that PacketBlock<__m128> drops __m128's attributes (alignment, aliasing); the
+// block lives in registers, and every load and store here is unaligned, so they are not needed.
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wignored-attributes"
+#endif
+template <Scalar T>
+void transpose_into(ConstMatrixView<T> a, T* transposed) {
+    using namespace Eigen::internal;
+    using Packet = typename packet_traits<T>::type;
+    constexpr Index width = unpacket_traits<Packet>::size;
+    const Index rows = a.rows(), cols = a.cols();
+    const Index block_rows = rows / width * width, block_cols = cols / width * width;
+    for (Index j = 0; j < block_cols; j += width)
+        for (Index i = 0; i < block_rows; i += width) {
+            PacketBlock<Packet, width> block;  // packet q: rows i.. of column j + q
+            for (Index q = 0; q < width; ++q) block.packet[q] = ploadu<Packet>(a.data() + i + (j + q) * rows);
+            ptranspose(block);  // packet r: columns j.. of row i + r
+            for (Index r = 0; r < width; ++r) pstoreu(transposed + j + (i + r) * cols, block.packet[r]);
+        }
+    for (Index j = 0; j < cols; ++j)  // the rows below the blocks, then the columns right of them
+        for (Index i = j < block_cols ? block_rows : 0; i < rows; ++i) transposed[j + i * cols] = a(i, j);
+}
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+
+/// result = a^T * op(b), or result += a^T * op(b) when Add: small_product on a^T, transposed
+/// into a buffer kept per thread, which grows to the largest a the thread has run, then stays.
+/// A one-row a is its own transpose, read in place.
+template <bool TransposeB, bool Add, Scalar T>
+void small_product_transposed(ConstMatrixView<T> a, ConstMatrixView<T> b, MatrixView<T> result) {
+    if (a.rows() == 1) {
+        small_product<TransposeB, Add>(ConstMatrixView<T>(a.data(), a.cols(), 1), b, result);
+        return;
+    }
+    thread_local Vector<T> buffer;
+    if (buffer.size() < a.size()) buffer.resize(a.size());
+    transpose_into(a, buffer.data());
+    small_product<TransposeB, Add>(ConstMatrixView<T>(buffer.data(), a.cols(), a.rows()), b, result);
+}
+
 }  // namespace neuro::detail
