@@ -45,6 +45,7 @@ void check_sizes() {
     check_product<TransposeA, TransposeB>(64, 32, 10);     // small: the one-thread kernel
     check_product<TransposeA, TransposeB>(37, 29, 53);     // odd sizes, partial blocks
     check_product<TransposeA, TransposeB>(48, 20, 33);     // a^T: the small kernel on a's transpose
+    check_product<TransposeA, TransposeB>(256, 2, 80);     // a^T too large to copy: packed
     check_product<TransposeA, TransposeB>(130, 100, 90);   // more than serial_product_work
     check_product<TransposeA, TransposeB>(64, 32, 1);      // outer products, small
     check_product<TransposeA, TransposeB>(1200, 1000, 1);  // and large

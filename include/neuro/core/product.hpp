@@ -174,11 +174,13 @@ void product(ConstMatrixView<T> a, ConstMatrixView<T> b, MatrixView<T> result) {
         return;
     }
     if (work < serial_product_work && small_product_vectorizes<T>(result.rows())) {
-        if constexpr (TransposeA)
-            small_product_transposed<TransposeB, Add>(a, b, result);
-        else
+        if constexpr (!TransposeA) {
             small_product<TransposeB, Add>(a, b, result);
-        return;
+            return;
+        } else if (a.rows() == 1 || small_transpose_fits<T>(a.size())) {
+            small_product_transposed<TransposeB, Add>(a, b, result);
+            return;
+        }
     }
     packed_product<TransposeA, TransposeB, Add>(result.rows(), result.cols(), depth, a.data(), a.rows(), b.data(),
                                                 b.rows(), result.data(), result.rows());

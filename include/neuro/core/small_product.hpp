@@ -12,6 +12,8 @@
 
 #include <Eigen/Core>
 
+#include <cstddef>
+
 namespace neuro::detail {
 
 /// c(i..i+R*width, j..j+C) = sum over k of a(i.., k) * b(k, j..), added to c's values when
@@ -130,19 +132,29 @@ void transpose_into(ConstMatrixView<T> a, T* transposed) {
 #pragma GCC diagnostic pop
 #endif
 
+/// The largest a, in bytes, whose transpose small_product_transposed copies: the copy is on
+/// the stack, so it never allocates (W1's 64 x 64 weights are 16 KiB).
+inline constexpr std::size_t small_transpose_bytes = std::size_t(64) << 10;
+
+/// Whether small_product_transposed takes an a of `size` values: it fits its copy, or it has
+/// one row (checked by the caller).
+template <Scalar T>
+constexpr bool small_transpose_fits(Index size) {
+    return static_cast<std::size_t>(size) * sizeof(T) <= small_transpose_bytes;
+}
+
 /// result = a^T * op(b), or result += a^T * op(b) when Add: small_product on a^T, transposed
-/// into a buffer kept per thread, which grows to the largest a the thread has run, then stays.
-/// A one-row a is its own transpose, read in place.
+/// into a copy on the stack. A one-row a is its own transpose, read in place.
+/// Requires: a has one row, or small_transpose_fits<T>(a.size()).
 template <bool TransposeB, bool Add, Scalar T>
 void small_product_transposed(ConstMatrixView<T> a, ConstMatrixView<T> b, MatrixView<T> result) {
     if (a.rows() == 1) {
         small_product<TransposeB, Add>(ConstMatrixView<T>(a.data(), a.cols(), 1), b, result);
         return;
     }
-    thread_local Vector<T> buffer;
-    if (buffer.size() < a.size()) buffer.resize(a.size());
-    transpose_into(a, buffer.data());
-    small_product<TransposeB, Add>(ConstMatrixView<T>(buffer.data(), a.cols(), a.rows()), b, result);
+    alignas(64) T transposed[small_transpose_bytes / sizeof(T)];
+    transpose_into(a, transposed);
+    small_product<TransposeB, Add>(ConstMatrixView<T>(transposed, a.cols(), a.rows()), b, result);
 }
 
 }  // namespace neuro::detail
