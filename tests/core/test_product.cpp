@@ -112,6 +112,9 @@ TEMPLATE_TEST_CASE("transpose_into equals Eigen's transpose, in SIMD blocks and 
 TEST_CASE("multiply equals Eigen's product with and without transposes, small and large", "[product]") {
     STATIC_REQUIRE(130.0 * 100 * 90 > neuro::detail::serial_product_work);
     STATIC_REQUIRE(1200.0 * 1000 * 1 > neuro::detail::serial_product_work);
+    // a^T for 48 x 20 x 33 fits the small kernel's copy; for 256 x 2 x 80 it does not.
+    STATIC_REQUIRE(neuro::detail::small_transpose_fits<double>(33 * 48));
+    STATIC_REQUIRE(!neuro::detail::small_transpose_fits<double>(80 * 256));
     SECTION("a b") { check_sizes<false, false>(); }
     SECTION("a^T b") { check_sizes<true, false>(); }
     SECTION("a b^T") { check_sizes<false, true>(); }

@@ -148,8 +148,7 @@ void transpose_into(ConstMatrixView<T> a, T* transposed) {
 /// the stack, so it never allocates (W1's 64 x 64 weights are 16 KiB).
 inline constexpr std::size_t small_transpose_bytes = std::size_t(64) << 10;
 
-/// Whether small_product_transposed takes an a of `size` values: it fits its copy, or it has
-/// one row (checked by the caller).
+/// Whether an a of `size` values fits small_product_transposed's copy.
 template <Scalar T>
 constexpr bool small_transpose_fits(Index size) {
     return static_cast<std::size_t>(size) * sizeof(T) <= small_transpose_bytes;
