@@ -78,9 +78,10 @@ void check_small_product(Index m, Index n, Index k) {
 template <class T, bool TransposeB>
 void check_small_product_shapes() {
     // Rows that take every path: blocks of four packets, single packets, narrower packets
-    // and single rows, for SIMD widths from 2 to 16; columns in fours and singles.
+    // and single rows, for SIMD widths from 2 to 16. Columns that take every path: blocks of
+    // as many as the registers hold (4 to 8), then blocks of 4, 2 and 1 for those left over.
     for (const Index m : {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 63, 64, 65, 100})
-        for (const Index n : {1, 3, 4, 5, 9})
+        for (const Index n : {1, 2, 3, 4, 5, 6, 7, 9, 11, 15})
             for (const Index k : {0, 1, 2, 13}) {
                 check_small_product<T, TransposeB, false>(m, n, k);
                 check_small_product<T, TransposeB, true>(m, n, k);

@@ -51,12 +51,32 @@ void small_product_block(Index depth, const T* a, Index lda, const RightAt& b, I
         for (int r = 0; r < R; ++r) pstoreu(c + (j + q) * ldc + r * width, sum[r][q]);
 }
 
-/// The rows [0, R * width) of the result, all columns, four at a time.
+/// Columns per block of R packets of rows: the most whose sums fit in the registers beside
+/// the R packets of a column of a and one broadcast value (6 with AVX-512's 32 registers),
+/// but at least 4 and at most 8.
+template <int R>
+constexpr int small_product_block_columns() {
+    constexpr int fit = (EIGEN_ARCH_DEFAULT_NUMBER_OF_REGISTERS - R - 1) / R;
+    return fit < 4 ? 4 : fit > 8 ? 8 : fit;
+}
+
+/// The rows [0, R * width) of the result, all columns: blocks of as many columns as fit,
+/// then the columns left over in blocks of 4, 2 and 1.
 template <class Packet, int R, bool Add, class T, class RightAt>
 void small_product_rows(Index columns, Index depth, const T* a, Index lda, const RightAt& b, T* c, Index ldc) {
+    constexpr int C = small_product_block_columns<R>();
     Index j = 0;
-    for (; j + 4 <= columns; j += 4) small_product_block<Packet, R, 4, Add>(depth, a, lda, b, j, c, ldc);
-    for (; j < columns; ++j) small_product_block<Packet, R, 1, Add>(depth, a, lda, b, j, c, ldc);
+    for (; j + C <= columns; j += C) small_product_block<Packet, R, C, Add>(depth, a, lda, b, j, c, ldc);
+    if constexpr (C > 4)
+        if (j + 4 <= columns) {
+            small_product_block<Packet, R, 4, Add>(depth, a, lda, b, j, c, ldc);
+            j += 4;
+        }
+    if (j + 2 <= columns) {
+        small_product_block<Packet, R, 2, Add>(depth, a, lda, b, j, c, ldc);
+        j += 2;
+    }
+    if (j < columns) small_product_block<Packet, R, 1, Add>(depth, a, lda, b, j, c, ldc);
 }
 
 /// Rows from `first` on, in blocks of 4 packets, then single packets, then the packets half
