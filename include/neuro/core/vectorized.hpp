@@ -44,8 +44,10 @@ P broadcast(const P&, T value) { return Eigen::internal::pset1<P>(value); }
 /// Calls step(in, a, b, c) on packets loaded from in[i], a[i], b[i], c[i], storing a, b, c
 /// back, for i in [0, size): SIMD packets first, then scalars for the tail. For updates
 /// that read and write several arrays in one pass, which one Eigen expression cannot.
+/// `step` should capture its settings by value: then neither it (a local copy) nor they can
+/// alias the arrays, and they stay in registers instead of being reloaded after each store.
 template <class Step, class T>
-void for_each_packet(Step&& step, const T* in, T* a, T* b, T* c, Eigen::Index size) {
+void for_each_packet(Step step, const T* in, T* a, T* b, T* c, Eigen::Index size) {
     using namespace Eigen::internal;
     using Packet = typename packet_traits<T>::type;
     constexpr Eigen::Index width = packet_traits<T>::size;

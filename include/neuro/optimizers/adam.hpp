@@ -54,12 +54,15 @@ protected:
         const double t = static_cast<double>(this->steps());
         const T step_size = T(this->learning_rate() / (1 - std::pow(double(beta1_), t)));
         const T inverse_correction = T(1 / std::sqrt(1 - std::pow(double(beta2_), t)));
-        const auto adam_step = [&](const auto& g, auto& m, auto& v, auto& p) {
+        // The settings captured by value (see for_each_packet): by reference, they were
+        // reloaded from memory for every packet.
+        const auto adam_step = [beta1 = beta1_, beta2 = beta2_, eps = eps_, step_size, inverse_correction](
+                                   const auto& g, auto& m, auto& v, auto& p) {
             using namespace Eigen::internal;
             using detail::broadcast;
-            m = padd(pmul(broadcast(g, beta1_), m), pmul(broadcast(g, T(1) - beta1_), g));
-            v = padd(pmul(broadcast(g, beta2_), v), pmul(broadcast(g, T(1) - beta2_), pmul(g, g)));
-            const auto denominator = padd(pmul(psqrt(v), broadcast(g, inverse_correction)), broadcast(g, eps_));
+            m = padd(pmul(broadcast(g, beta1), m), pmul(broadcast(g, T(1) - beta1), g));
+            v = padd(pmul(broadcast(g, beta2), v), pmul(broadcast(g, T(1) - beta2), pmul(g, g)));
+            const auto denominator = padd(pmul(psqrt(v), broadcast(g, inverse_correction)), broadcast(g, eps));
             p = psub(p, pdiv(pmul(broadcast(g, step_size), m), denominator));
         };
         detail::for_each_packet(adam_step, gradients.data(), first_moment_.data() + first,
