@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+namespace test_concepts {
+
 namespace {
 
 template <class Model, class X, class Y>
@@ -55,3 +57,5 @@ TEST_CASE("only float and double are model scalars", "[concepts]") {
     STATIC_REQUIRE_FALSE(neuro::Scalar<int>);
     STATIC_REQUIRE_FALSE(neuro::Scalar<long double>);
 }
+
+}  // namespace test_concepts

@@ -23,6 +23,8 @@
 #include <optional>
 #include <string>
 
+namespace test_gradient_check {
+
 using neuro::Index;
 using neuro::Matrix;
 using neuro::Vector;
@@ -282,3 +284,5 @@ TEST_CASE("check_gradients on a compiled model fails when a layer's backward is 
     // is not, so the error is between 0 and 1/2.
     CHECK(model_error(2.0) > 0.1);
 }
+
+}  // namespace test_gradient_check

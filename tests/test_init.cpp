@@ -14,6 +14,8 @@
 #include <cmath>
 #include <string_view>
 
+namespace test_init {
+
 namespace {
 
 using neuro::Initializer;
@@ -142,3 +144,5 @@ TEST_CASE("to_string gives each initializer its Keras name", "[init]") {
     CHECK(neuro::to_string(Initializer::LeCunNormal) == "lecun_normal");
     CHECK(neuro::to_string(Initializer::Zeros) == "zeros");
 }
+
+}  // namespace test_init

@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+namespace test_callbacks {
+
 namespace {
 
 using Catch::Matchers::Contains;
@@ -507,3 +509,5 @@ TEMPLATE_TEST_CASE("a fit resumed with initial_epoch on a copy reproduces an uni
         CHECK(parameters_of(wrong) != parameters_of(uninterrupted));
     }
 }
+
+}  // namespace test_callbacks

@@ -35,6 +35,8 @@
 #include <utility>
 #include <vector>
 
+namespace test_checkpoint {
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -261,3 +263,5 @@ TEST_CASE("ModelCheckpoint errors name the pattern, the path or the monitored qu
     }
     CHECK(files_in(directory.path()).empty());
 }
+
+}  // namespace test_checkpoint

@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+namespace test_csv_logger {
+
 namespace {
 
 using Catch::Matchers::Contains;
@@ -278,3 +280,5 @@ TEMPLATE_TEST_CASE("CSVLogger flushes each row at the end of its epoch", "[callb
         CHECK(number(fields[1]) == h.loss[e]);
     }
 }
+
+}  // namespace test_csv_logger

@@ -18,6 +18,8 @@
 #include <utility>
 #include <vector>
 
+namespace test_early_stopping {
+
 namespace {
 
 using Catch::Matchers::Contains;
@@ -283,3 +285,5 @@ TEMPLATE_TEST_CASE("EarlyStopping driven directly through its hooks", "[early_st
     CHECK(stopper.stopped_epoch() == 2);  // NaN is no improvement
     CHECK(stopper.best() == 1.5);
 }
+
+}  // namespace test_early_stopping

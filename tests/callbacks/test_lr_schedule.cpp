@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+namespace test_lr_schedule {
+
 namespace {
 
 using Catch::Matchers::Contains;
@@ -335,3 +337,5 @@ TEST_CASE("ReduceLROnPlateau rejects invalid parameters", "[lr_schedule][plateau
     CHECK_THROWS_AS(R("val_loss", 0.5, 1, neuro::Mode::Auto, 0.0, 0, kNaN), neuro::Error);
     CHECK_NOTHROW(R("val_loss", 0.5, 0, neuro::Mode::Auto, 0.0, 0, 0.0));
 }
+
+}  // namespace test_lr_schedule

@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+namespace test_progress {
+
 namespace {
 
 /// The " - "-separated fields of a plain progress line.
@@ -366,3 +368,5 @@ TEMPLATE_TEST_CASE("fit's verbose output goes to FitOptions::output, plain on a 
     }
     CHECK_FALSE(neuro::ProgressLogger<T>::is_terminal(out));
 }
+
+}  // namespace test_progress

@@ -9,6 +9,8 @@
 #include <string>
 #include <type_traits>
 
+namespace test_error {
+
 using Catch::Matchers::Contains;
 using Catch::Matchers::Equals;
 using Catch::Matchers::Message;
@@ -61,3 +63,5 @@ TEST_CASE("neuro::fail throws neuro::Error with the fmt-formatted message", "[er
         CHECK_THAT(message, StartsWith("neuro: ") && Contains("layer 2 is a ReLU"));
     }
 }
+
+}  // namespace test_error

@@ -12,6 +12,8 @@
 #include <fstream>
 #include <string>
 
+namespace test_file {
+
 using Catch::Matchers::Contains;
 
 TEST_CASE("read_file returns every byte of a file", "[file]") {
@@ -36,3 +38,5 @@ TEST_CASE("read_file names the caller and the path of a file it cannot read", "[
     CHECK_THROWS_WITH(neuro::read_file(missing, "reader"), Contains("reader: cannot open " + missing.string()));
     CHECK_THROWS_WITH(neuro::read_file(directory.path(), "reader"), Contains("is a directory"));
 }
+
+}  // namespace test_file

@@ -16,6 +16,8 @@
 #include <utility>
 #include <vector>
 
+namespace test_huge_pages {
+
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
 
 namespace {
@@ -127,3 +129,5 @@ TEST_CASE("A model's parameters, gradients, optimizer state and workspace are ad
 }
 
 #endif
+
+}  // namespace test_huge_pages

@@ -38,6 +38,8 @@
 #include <omp.h>
 #endif
 
+namespace test_parallel {
+
 namespace {
 
 using neuro::Index;
@@ -322,3 +324,5 @@ TEMPLATE_TEST_CASE("Dense's bias, added forward and summed backward in slices, m
     CHECK(((output[0] - weight * input).colwise() - bias).cwiseAbs().maxCoeff() < T(1e-4));
     CHECK((gradients[0].tail(outputs) - output_gradient.rowwise().sum()).cwiseAbs().maxCoeff() < T(1e-2));
 }
+
+}  // namespace test_parallel

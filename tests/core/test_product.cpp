@@ -12,6 +12,8 @@
 #include <cmath>
 #include <limits>
 
+namespace test_product {
+
 namespace {
 
 using neuro::Index;
@@ -184,3 +186,5 @@ TEST_CASE("set_num_threads takes counts from 1 and rejects fewer", "[threads]") 
     CHECK(neuro::detail::product_threads(4 * neuro::detail::serial_product_work) == 2);
     neuro::set_num_threads(1);
 }
+
+}  // namespace test_product

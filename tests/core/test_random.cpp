@@ -17,6 +17,8 @@
 #include <span>
 #include <vector>
 
+namespace test_random {
+
 namespace {
 
 std::vector<std::uint64_t> draw_bits(neuro::Random& random, int count) {
@@ -274,3 +276,5 @@ TEST_CASE("Random::shuffle permutes its values, reproducibly from the seed", "[r
         CHECK(one == std::vector<int>{42});
     }
 }
+
+}  // namespace test_random

@@ -7,6 +7,8 @@
 
 #include <limits>
 
+namespace test_vectorized {
+
 TEMPLATE_TEST_CASE("all_finite finds one infinite or NaN coefficient anywhere", "[vectorized]", float, double) {
     using T = TestType;
     neuro::Vector<T> v = neuro::Vector<T>::Ones(37);  // not a whole number of packets
@@ -33,3 +35,5 @@ TEST_CASE("where_positive picks by the sign of x, zero counting as not positive"
     CHECK(neuro::detail::where_positive(0.0, 10.0, 20.0) == 20.0);
     CHECK(neuro::detail::where_positive(-0.0f, 1.0f, 2.0f) == 2.0f);
 }
+
+}  // namespace test_vectorized

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+namespace test_categorical {
+
 using Catch::Matchers::Contains;
 using neuro::CategoricalEncoding;
 using neuro::CategoricalMode;
@@ -69,3 +71,5 @@ TEST_CASE("CategoricalEncoding without columns is empty and counts as fitted", "
     CHECK(none.empty());
     CHECK(none.fitted());
 }
+
+}  // namespace test_categorical

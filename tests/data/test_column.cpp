@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+namespace test_column {
+
 using Catch::Matchers::Contains;
 using neuro::ColumnRef;
 
@@ -57,3 +59,5 @@ TEST_CASE("ColumnRef describes itself and compares by what it names", "[column]"
     CHECK(ColumnRef("a").by_name());
     CHECK_FALSE(ColumnRef(0).by_name());
 }
+
+}  // namespace test_column

@@ -20,6 +20,8 @@
 #include <string>
 #include <vector>
 
+namespace test_csv {
+
 using Catch::Matchers::Contains;
 using neuro::CategoricalEncoding;
 using neuro::CategoricalMode;
@@ -495,3 +497,5 @@ TEST_CASE("write_csv rejects a delimiter that can occur in a number and an incon
     CHECK_THROWS_WITH(neuro::write_csv(ragged, directory / "ragged.csv"), Contains("x has 2 rows but y has 3"));
     CHECK(std::filesystem::is_empty(directory.path()));  // nothing written, no temporary file left
 }
+
+}  // namespace test_csv

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+namespace test_dataset {
+
 using Catch::Matchers::Contains;
 using neuro::Dataset;
 using neuro::Index;
@@ -76,3 +78,5 @@ TEST_CASE("select_rows rejects a row outside the dataset", "[dataset][error]") {
                       Contains("select_rows: row 3 is outside the dataset's 3 samples"));
     CHECK_THROWS_AS(neuro::select_rows(data, std::vector<Index>{-1}), neuro::Error);
 }
+
+}  // namespace test_dataset

@@ -12,6 +12,8 @@
 #include <array>
 #include <filesystem>
 
+namespace test_fashion_mnist {
+
 using Catch::Matchers::Contains;
 using neuro::Index;
 
@@ -79,3 +81,5 @@ TEST_CASE("load_fashion_mnist names the classes", "[fashion_mnist]") {
     CHECK(neuro::fashion_mnist_class_names[0] == "T-shirt/top");
     CHECK(neuro::fashion_mnist_class_names[9] == "Ankle boot");
 }
+
+}  // namespace test_fashion_mnist

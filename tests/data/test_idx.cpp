@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+namespace test_idx {
+
 using Catch::Matchers::Contains;
 using neuro::IdxArray;
 using neuro::IdxCompression;
@@ -358,3 +360,5 @@ TEST_CASE("encode_idx rejects values the type cannot hold and sizes that do not 
     CHECK_THROWS_WITH(neuro::encode_idx(IdxArray<float>{IdxType::UnsignedByte, {}, {}}),
                       Contains("1 to 255 dimensions"));
 }
+
+}  // namespace test_idx

@@ -13,6 +13,8 @@
 #include <map>
 #include <vector>
 
+namespace test_split {
+
 using Catch::Matchers::Contains;
 using neuro::Dataset;
 using neuro::Index;
@@ -239,3 +241,5 @@ TEST_CASE("KFold and StratifiedKFold reject fewer than 2 folds and more folds th
     CHECK_THROWS_WITH(StratifiedKFold(3).split(Matrix<double>::Zero(2, 1)), Contains("StratifiedKFold: 3 folds of 2"));
     CHECK(KFold(4).folds() == 4);
 }
+
+}  // namespace test_split

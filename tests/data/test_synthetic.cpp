@@ -10,6 +10,8 @@
 
 #include <cstdint>
 
+namespace test_synthetic {
+
 using Catch::Matchers::Contains;
 using neuro::Index;
 using neuro::make_binary_classification;
@@ -119,3 +121,5 @@ TEST_CASE("make_binary_classification rejects too few samples or features", "[sy
     }
     SECTION("no features") { CHECK_THROWS_AS(make_binary_classification<float>(100, 0), neuro::Error); }
 }
+
+}  // namespace test_synthetic

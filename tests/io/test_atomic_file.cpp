@@ -18,6 +18,8 @@
 #include <stdexcept>
 #include <string>
 
+namespace test_atomic_file {
+
 using Catch::Matchers::Contains;
 namespace fs = std::filesystem;
 
@@ -112,3 +114,5 @@ TEST_CASE("A bare file name is written in the current directory", "[io][atomic_f
     CHECK(content_of(scratch.path() / "bare.txt") == "here");
     CHECK(entry_count(scratch.path()) == 1);
 }
+
+}  // namespace test_atomic_file

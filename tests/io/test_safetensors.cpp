@@ -31,6 +31,8 @@
 #include <string>
 #include <string_view>
 
+namespace test_safetensors {
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -583,3 +585,5 @@ TEST_CASE("A successful write replaces the existing file", "[io][safetensors]") 
           Matrix<double>::Constant(100, 100, 0.5));
     CHECK(entries_in(directory.path()) == 1);
 }
+
+}  // namespace test_safetensors

@@ -23,6 +23,8 @@
 #include <type_traits>
 #include <vector>
 
+namespace test_activations {
+
 using neuro::Index;
 using neuro::Matrix;
 
@@ -267,3 +269,5 @@ TEST_CASE("Activation gradients match finite differences", "[activations][gradie
         check(layer, smooth_input);
     }
 }
+
+}  // namespace test_activations

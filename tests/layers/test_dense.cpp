@@ -12,6 +12,8 @@
 #include <memory>
 #include <type_traits>
 
+namespace test_dense {
+
 using Catch::Matchers::Contains;
 using neuro::Dense;
 using neuro::Index;
@@ -332,3 +334,5 @@ TEMPLATE_TEST_CASE("A Dense layer moved from keeps its own values", "[dense][cop
     source.weight()(0, 0) = T(42);  // NOLINT(bugprone-use-after-move): the point of the test
     CHECK(Matrix<T>(destination.weight()) == weight);
 }
+
+}  // namespace test_dense

@@ -11,6 +11,8 @@
 #include <cmath>
 #include <limits>
 
+namespace test_dropout {
+
 using neuro::Dropout;
 using neuro::Index;
 using neuro::Matrix;
@@ -165,3 +167,5 @@ TEST_CASE("Dropout rejects a rate that is negative, 1 or more, or NaN", "[dropou
         CHECK_NOTHROW(Dropout<double>(0.999));
     }
 }
+
+}  // namespace test_dropout

@@ -18,6 +18,8 @@
 #include <initializer_list>
 #include <limits>
 
+namespace test_losses {
+
 using Catch::Matchers::Contains;
 using neuro::Index;
 using neuro::Matrix;
@@ -516,3 +518,5 @@ TEST_CASE("Losses report their names and clone to the same function", "[losses]"
     CHECK(value(*huber.clone(), p, y) == value(huber, p, y));
     CHECK(value(*huber.clone(), p, y) != value(Huber(), p, y));
 }
+
+}  // namespace test_losses

@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+namespace test_sample_weighting {
+
 namespace {
 
 using Catch::Matchers::Contains;
@@ -295,3 +297,5 @@ TEST_CASE("Balanced class weights give every class the same total weight", "[wei
     CHECK_THROWS_WITH(neuro::balanced_class_weight(labels), Contains("y at row 3 is 0.5"));
     CHECK_THROWS_WITH(neuro::balanced_class_weight(Matrix<double>(0, 1)), Contains("y is empty"));
 }
+
+}  // namespace test_sample_weighting

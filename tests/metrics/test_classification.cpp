@@ -14,6 +14,8 @@
 #include <type_traits>
 #include <vector>
 
+namespace test_classification {
+
 using Catch::Matchers::Contains;
 using neuro::metrics::Average;
 
@@ -373,3 +375,5 @@ TEST_CASE("Labels that are not class indices are rejected naming the position an
                           Contains("num_classes must be at least 1, got 0"));
     }
 }
+
+}  // namespace test_classification

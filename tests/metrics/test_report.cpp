@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+namespace test_report {
+
 using Catch::Matchers::Contains;
 
 namespace {
@@ -106,3 +108,5 @@ TEST_CASE("classification_report rejects labels beyond the class names and negat
     CHECK_THROWS_AS(neuro::metrics::classification_report(vector_of<double>({0.5}), vector_of<double>({0})),
                     neuro::Error);
 }
+
+}  // namespace test_report

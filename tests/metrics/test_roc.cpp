@@ -13,6 +13,8 @@
 #include <random>
 #include <vector>
 
+namespace test_roc {
+
 using Catch::Matchers::Contains;
 
 namespace {
@@ -305,3 +307,5 @@ TEST_CASE("Multiclass roc_auc rejects absent classes, labels beyond the columns 
     with_nan(1, 2) = std::numeric_limits<double>::quiet_NaN();
     CHECK_THROWS_WITH(neuro::metrics::roc_auc(vector_of<int>({0, 1, 2, 0}), with_nan), Contains("scores(1, 2) is nan"));
 }
+
+}  // namespace test_roc

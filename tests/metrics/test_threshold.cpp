@@ -14,6 +14,8 @@
 #include <limits>
 #include <random>
 
+namespace test_threshold {
+
 using Catch::Matchers::Contains;
 using neuro::metrics::Criterion;
 
@@ -124,3 +126,5 @@ TEST_CASE("best_threshold rejects labels its criterion cannot score", "[metrics]
         Contains("scores[1] is nan"));
     CHECK_THROWS_AS(neuro::metrics::best_threshold(vector_of<int>({0, 2, 1}), y_score), neuro::Error);
 }
+
+}  // namespace test_threshold

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+namespace test_training_metrics {
+
 using Catch::Matchers::Contains;
 
 namespace {
@@ -114,3 +116,5 @@ TEST_CASE("without metrics History and evaluate carry none", "[metrics][fit]") {
     CHECK(model.fit(data.x, data.y, quiet(1)).metrics.empty());
     CHECK(model.evaluate(data.x, data.y).metrics.empty());
 }
+
+}  // namespace test_training_metrics

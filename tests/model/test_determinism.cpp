@@ -11,6 +11,8 @@
 
 #include <cstdint>
 
+namespace test_determinism {
+
 namespace {
 
 using neuro::testing::parameters_of;
@@ -141,3 +143,5 @@ TEMPLATE_TEST_CASE("Fitting twice continues training instead of starting again",
         CHECK(parameters_of(once) == parameters_of(twice));
     }
 }
+
+}  // namespace test_determinism

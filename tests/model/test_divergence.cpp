@@ -19,6 +19,8 @@
 #include <utility>
 #include <vector>
 
+namespace test_divergence {
+
 namespace {
 
 using Catch::Matchers::Contains;
@@ -230,3 +232,5 @@ TEMPLATE_TEST_CASE("train_on_batch reports an update that overflows the weights"
     CHECK_THROWS_WITH(model.train_on_batch(neuro::Matrix<T>::Ones(8, 1), neuro::Matrix<T>::Constant(8, 1, target)),
                       Contains("train_on_batch: the update overflowed") && Contains("learning rate"));
 }
+
+}  // namespace test_divergence

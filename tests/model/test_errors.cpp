@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+namespace test_errors {
+
 namespace {
 
 using Catch::Matchers::Contains;
@@ -447,3 +449,5 @@ TEST_CASE("The input width error names the layer that fixes the width when layer
     REQUIRE_THROWS_WITH(model.predict(x), ContainsAll({"7 columns", "layer 1", "Dense", "expects 10"}));
     REQUIRE_THROWS_WITH(model.predict(x), !Contains("layer 0 (Dropout)"));
 }
+
+}  // namespace test_errors

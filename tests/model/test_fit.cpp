@@ -25,6 +25,8 @@
 
 #include <unistd.h>
 
+namespace test_fit {
+
 namespace {
 
 using Catch::Matchers::Contains;
@@ -578,3 +580,5 @@ TEMPLATE_TEST_CASE("A model whose first layer has no parameters trains", "[fit][
     CHECK(parameters_of(model) != initial);
     CHECK(std::isfinite(model.train_on_batch(x, y)));
 }
+
+}  // namespace test_fit

@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <numbers>
 
+namespace test_learning {
+
 namespace {
 
 neuro::FitOptions options(int epochs, neuro::Index batch_size, std::uint64_t seed = 42) {
@@ -182,3 +184,5 @@ TEMPLATE_TEST_CASE("Three Gaussian blobs are classified with 95 percent accuracy
         CHECK(accuracy >= 0.95);
     }
 }
+
+}  // namespace test_learning

@@ -51,6 +51,8 @@
 #include <type_traits>
 #include <vector>
 
+namespace test_persistence {
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -944,3 +946,5 @@ TEST_CASE("A state the file keeps but its step refuses fails in from_state, not 
     CHECK_THAT(error_of([&] { neuro::StandardScaler::from_state(steps.at("scaler").state); }),
                Contains("StandardScaler::from_state: the scale of column 0 is 0"));
 }
+
+}  // namespace test_persistence

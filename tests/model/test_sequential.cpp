@@ -16,6 +16,8 @@
 #include <utility>
 #include <vector>
 
+namespace test_sequential {
+
 namespace {
 
 using Catch::Matchers::Contains;
@@ -403,3 +405,5 @@ TEMPLATE_TEST_CASE("Row-major matrices and maps and blocks give the same predict
         check_same(x * T(1), y.array().matrix());
     }
 }
+
+}  // namespace test_sequential

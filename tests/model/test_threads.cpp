@@ -13,6 +13,8 @@
 #include <thread>
 #include <vector>
 
+namespace test_threads {
+
 namespace {
 
 using neuro::testing::random_matrix;
@@ -89,3 +91,5 @@ TEMPLATE_TEST_CASE("predict and evaluate from four threads on one const model ma
         }
     }
 }
+
+}  // namespace test_threads

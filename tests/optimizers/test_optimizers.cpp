@@ -26,6 +26,8 @@
 #include <utility>
 #include <vector>
 
+namespace test_optimizers {
+
 namespace {
 
 using neuro::Index;
@@ -1125,3 +1127,5 @@ TEST_CASE("The first regularized loss matches a hand-derived value", "[optimizer
     CHECK(dense.weight()(0, 0) == Approx(0.75 - 0.1 * (2.0 / 3 * -1.0625 + 0.375)).epsilon(1e-12));
     CHECK(dense.bias()(0) == Approx(0.25 - 0.1 * (2.0 / 3 * -0.875)).epsilon(1e-12));
 }
+
+}  // namespace test_optimizers

@@ -24,6 +24,8 @@
 #include <string>
 #include <vector>
 
+namespace test_svg {
+
 using Catch::Matchers::Contains;
 namespace fs = std::filesystem;
 
@@ -70,7 +72,13 @@ std::size_t point_count(const std::string& path) {
 std::size_t move_count(const std::string& path) { return std::size_t(std::count(path.begin(), path.end(), 'M')); }
 
 Eigen::VectorXi tied_labels() { return (Eigen::VectorXi(8) << 1, 0, 1, 1, 0, 0, 1, 0).finished(); }
-Eigen::VectorXd tied_scores() { return (Eigen::VectorXd(8) << 0.9, 0.9, 0.7, 0.5, 0.5, 0.5, 0.2, 0.1).finished(); }
+// Filled in place: GCC 12 can warn that a copy out of a comma initializer's temporary is
+// uninitialized, depending on what else the translation unit inlines.
+Eigen::VectorXd tied_scores() {
+    Eigen::VectorXd scores(8);
+    scores << 0.9, 0.9, 0.7, 0.5, 0.5, 0.5, 0.2, 0.1;
+    return scores;
+}
 
 }  // namespace
 
@@ -310,3 +318,5 @@ TEST_CASE("A chart whose write fails leaves the earlier chart intact", "[plot][s
     CHECK(well_formed(file));
     CHECK(entry_count(scratch.path()) == 1);
 }
+
+}  // namespace test_svg

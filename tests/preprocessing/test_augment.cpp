@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+namespace test_augment {
+
 namespace {
 
 using Catch::Matchers::Contains;
@@ -270,3 +272,5 @@ TEST_CASE("Bad augmentation settings are rejected with what is wrong", "[augment
     options.augmentation.mixup_alpha = 0.2;
     CHECK_THROWS_WITH(sparse_model.fit(x, y, options), Contains("mixup blends targets, but this loss takes class indices"));
 }
+
+}  // namespace test_augment

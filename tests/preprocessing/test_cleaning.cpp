@@ -12,6 +12,8 @@
 #include <limits>
 #include <vector>
 
+namespace test_cleaning {
+
 using Catch::Matchers::Contains;
 using neuro::Dataset;
 using neuro::Imputer;
@@ -160,3 +162,5 @@ TEST_CASE("Imputer rejects a column without finite values, use before fit and th
     CHECK_THROWS_WITH(Imputer().fit(Matrix<double>(0, 2)), Contains("x is 0 x 2"));
     CHECK_THROWS_WITH(Imputer(ImputeStrategy::Constant, missing<double>), Contains("the fill value nan is not finite"));
 }
+
+}  // namespace test_cleaning

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+namespace test_encoders {
+
 using Catch::Matchers::Contains;
 using neuro::Index;
 using neuro::LabelEncoder;
@@ -118,3 +120,5 @@ TEST_CASE("LabelEncoder rejects unseen labels, codes out of range, use before fi
     CHECK_THROWS_WITH(LabelEncoder::from_classes({"b", "a"}), Contains("\"a\" follows \"b\""));
     CHECK_THROWS_WITH(LabelEncoder::from_classes({"a", "a"}), Contains("sorted and distinct"));
 }
+
+}  // namespace test_encoders

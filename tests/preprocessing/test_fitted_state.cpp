@@ -8,6 +8,8 @@
 
 #include <cmath>
 
+namespace test_fitted_state {
+
 using Catch::Matchers::Contains;
 using neuro::FittedState;
 using neuro::Matrix;
@@ -43,3 +45,5 @@ TEST_CASE("FloatMatrix admits float and double matrices and their blocks, nothin
     STATIC_REQUIRE_FALSE(neuro::FloatMatrix<Eigen::ArrayXXf>);
     STATIC_REQUIRE_FALSE(neuro::FloatMatrix<double>);
 }
+
+}  // namespace test_fitted_state

@@ -10,6 +10,8 @@
 
 #include <cmath>
 
+namespace test_scalers {
+
 using Catch::Matchers::Contains;
 using neuro::Index;
 using neuro::Matrix;
@@ -254,3 +256,5 @@ TEST_CASE("Scalers reject use before fit, the wrong width, non-finite training d
                           Contains("column 0 has data_min 1 above data_max 0"));
     }
 }
+
+}  // namespace test_scalers
