@@ -311,7 +311,7 @@ TEMPLATE_TEST_CASE("The file names and shapes tensors as PyTorch's state_dict an
 
         const auto& metadata = file.metadata();
         CHECK(metadata.at("format") == "neuro");
-        CHECK(metadata.at("neuro_version") == "0.1.0");
+        CHECK(metadata.at("neuro_version") == NEURO_PROJECT_VERSION);  // project(VERSION) in CMakeLists.txt
         CHECK(metadata.at("scalar") == (std::is_same_v<T, float> ? "float" : "double"));
         CHECK(metadata.at("model_seed") == "17");
         CHECK(!metadata.contains("optimizer_steps"));
